@@ -1,0 +1,120 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Dialect targets mix their own files with generated ones that import at `package` level.
+let dialectSettings = swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let package = Package(
+    name: "taskport",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taskport", targets: ["taskport"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+    ],
+    targets: [
+        // The task engine: model, patches, validation, versions, audit, errors, the store protocol.
+        .target(
+            name: "TaskportCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded store: GRDB over one SQLite file.
+        .target(
+            name: "TaskportSQLite",
+            dependencies: [
+                "TaskportCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What every HTTP surface shares: error translation, body limits, credentials.
+        .target(
+            name: "TaskportHTTP",
+            dependencies: [
+                "TaskportCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Taskport's own API: spec first, server stubs generated from it.
+        .target(
+            name: "NativeDialect",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            path: "Sources/TaskportDialects/Native",
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: dialectSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The application: HTTP server, middleware, credentials, services.
+        .target(
+            name: "TaskportServer",
+            dependencies: [
+                "TaskportCore",
+                "TaskportSQLite",
+                "TaskportHTTP",
+                "NativeDialect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "taskport",
+            dependencies: [
+                "TaskportServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaskportCoreTests",
+            dependencies: ["TaskportCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaskStoreContractTests",
+            dependencies: ["TaskportCore", "TaskportSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaskportHTTPTests",
+            dependencies: ["TaskportHTTP", "TaskportSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaskportServerTests",
+            dependencies: [
+                "TaskportServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

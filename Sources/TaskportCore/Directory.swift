@@ -1,0 +1,116 @@
+import Crypto
+import Foundation
+
+/// An isolated organisation: its users, teams, credentials and tasks are invisible to every other.
+public struct Tenant: Sendable, Hashable {
+    public var id: UUID
+    public var name: String
+    public var createdAt: Timestamp
+
+    public init(id: UUID, name: String, createdAt: Timestamp) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// A person in a tenant.
+public struct User: Sendable, Hashable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var email: String
+    public var name: String
+    /// Role names, e.g. `admin`; surfaces decide what each one allows.
+    public var roles: [String]
+
+    public init(id: UUID, tenantID: UUID, email: String, name: String, roles: [String]) {
+        self.id = id
+        self.tenantID = tenantID
+        self.email = email
+        self.name = name
+        self.roles = roles
+    }
+}
+
+/// A named group of users in a tenant; a task can be assigned to it.
+public struct Team: Sendable, Hashable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var name: String
+    public var memberIDs: [UUID]
+
+    public init(id: UUID, tenantID: UUID, name: String, memberIDs: [UUID]) {
+        self.id = id
+        self.tenantID = tenantID
+        self.name = name
+        self.memberIDs = memberIDs
+    }
+}
+
+/// An authenticated caller: one user of one tenant.
+public struct Principal: Sendable, Hashable {
+    public var tenantID: UUID
+    public var user: User
+
+    public init(tenantID: UUID, user: User) {
+        self.tenantID = tenantID
+        self.user = user
+    }
+
+    public func actor(surface: String) -> Actor {
+        Actor(userID: user.id, name: user.email, surface: surface)
+    }
+}
+
+/// A newly made API key. The plaintext is shown once; only its hash is stored.
+public struct APIKeySecret: Sendable {
+    public var id: UUID
+    public var plaintext: String
+    public var hash: String
+
+    /// A random key: `tpk_` and 43 characters of base64url (256 bits).
+    public static func generate() -> APIKeySecret {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let text = "tpk_" + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return APIKeySecret(id: UUID(), plaintext: text, hash: hash(of: text))
+    }
+
+    /// The stored form of a key: SHA-256, hex.
+    public static func hash(of plaintext: String) -> String {
+        SHA256.hash(data: Data(plaintext.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Tenants, users, teams and credentials.
+public protocol DirectoryStore: Sendable {
+    /// Creates a tenant; `.conflict` if the name is taken.
+    func createTenant(named name: String) async throws -> Tenant
+    func tenant(named name: String) async throws -> Tenant?
+    func tenants() async throws -> [Tenant]
+
+    /// Creates a user; `.conflict` if the email is taken in the tenant.
+    func createUser(in tenantID: UUID, email: String, name: String, roles: [String]) async throws -> User
+    func user(_ id: UUID, in tenantID: UUID) async throws -> User?
+    func user(email: String, in tenantID: UUID) async throws -> User?
+    func users(in tenantID: UUID) async throws -> [User]
+
+    /// Creates a team; `.conflict` if the name is taken in the tenant.
+    func createTeam(in tenantID: UUID, name: String) async throws -> Team
+    /// Adds a user of the tenant to a team of the tenant; `.notFound` for either outside it.
+    func addMember(_ userID: UUID, toTeam teamID: UUID, in tenantID: UUID) async throws
+    func team(_ id: UUID, in tenantID: UUID) async throws -> Team?
+    func team(named name: String, in tenantID: UUID) async throws -> Team?
+    func teams(in tenantID: UUID) async throws -> [Team]
+
+    /// Stores a key's hash for a user; the plaintext never reaches the store.
+    func addAPIKey(_ key: APIKeySecret, named name: String, for userID: UUID, in tenantID: UUID) async throws
+    /// The caller a live (unrevoked) key stands for, found by the key's hash.
+    func principal(forAPIKeyHash hash: String) async throws -> Principal?
+    /// Revokes a key; returns false if the tenant has no such key.
+    func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool
+
+    /// A server-wide secret by name, made by `make` on first use and shared by every server on the store.
+    func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String
+}

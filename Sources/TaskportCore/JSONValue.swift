@@ -1,0 +1,88 @@
+import Foundation
+
+/// Any JSON value. Free-form task metadata and the before/after values of audit entries use it.
+public enum JSONValue: Sendable, Hashable, Codable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode(JSONObject.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public var isNull: Bool { self == .null }
+
+    /// Applies a JSON Merge Patch (RFC 7396) to this value.
+    public func merging(patch: JSONValue) -> JSONValue {
+        guard case .object(let patchObject) = patch else { return patch }
+        var target: JSONObject
+        if case .object(let object) = self { target = object } else { target = [:] }
+        for (key, value) in patchObject {
+            if value == .null {
+                target.removeValue(forKey: key)
+            } else {
+                target[key] = (target[key] ?? .null).merging(patch: value)
+            }
+        }
+        return .object(target)
+    }
+}
+
+/// A JSON object.
+public typealias JSONObject = [String: JSONValue]
+
+extension JSONValue {
+    public init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
+    public init(_ value: Bool) { self = .bool(value) }
+    public init(_ value: Int64?) { self = value.map(JSONValue.integer) ?? .null }
+    public init(_ value: UUID?) { self = value.map { .string($0.uuidString.lowercased()) } ?? .null }
+    public init(_ value: Timestamp?) { self = value.map { .string($0.rfc3339) } ?? .null }
+    public init(_ value: [String]) { self = .array(value.map(JSONValue.string)) }
+}
+
+/// The one JSON encoding Taskport stores: compact, keys sorted, slashes unescaped.
+public enum StoredJSON {
+    public static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding JSONValue and the model's own types cannot fail.
+        let data = try! encoder.encode(value)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

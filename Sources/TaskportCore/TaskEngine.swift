@@ -1,0 +1,107 @@
+import Foundation
+
+/// What a client knows the task to be at; a write based on anything else is refused.
+public enum TaskPrecondition: Sendable, Hashable {
+    case version(Int64)
+    /// The task's `updatedAt`, exactly as Taskport returned it (it strictly increases).
+    case updatedAt(Timestamp)
+
+    public func isMet(by task: TaskRecord) -> Bool {
+        switch self {
+        case .version(let version): task.version == version
+        case .updatedAt(let timestamp): task.updatedAt == timestamp
+        }
+    }
+}
+
+/// A new task, as a surface asks for it.
+public struct TaskCreation: Sendable {
+    public var tenantID: UUID
+    public var content: TaskContent
+    public var actor: Actor
+    public var outbox: [OutboxMessage]
+
+    public init(tenantID: UUID, content: TaskContent, actor: Actor, outbox: [OutboxMessage] = []) {
+        self.tenantID = tenantID
+        self.content = content
+        self.actor = actor
+        self.outbox = outbox
+    }
+}
+
+/// A change to one existing task, applied by a store in one transaction together with
+/// its audit entry and outbox messages.
+public struct TaskMutation: Sendable {
+    public enum Kind: Sendable, Hashable {
+        case patch(TaskPatch)
+        case delete
+    }
+
+    public var tenantID: UUID
+    public var task: TaskReference
+    public var kind: Kind
+    public var precondition: TaskPrecondition?
+    public var actor: Actor
+    public var comment: String?
+    /// Messages to enqueue if, and only if, the change commits.
+    public var outbox: [OutboxMessage]
+
+    public init(
+        tenantID: UUID, task: TaskReference, kind: Kind, precondition: TaskPrecondition? = nil,
+        actor: Actor, comment: String? = nil, outbox: [OutboxMessage] = []
+    ) {
+        self.tenantID = tenantID
+        self.task = task
+        self.kind = kind
+        self.precondition = precondition
+        self.actor = actor
+        self.comment = comment
+        self.outbox = outbox
+    }
+}
+
+/// The outcome of a mutation, ready to be written: the new row and its audit entry.
+public struct TaskCommit: Sendable, Hashable {
+    public var record: TaskRecord
+    public var action: AuditAction
+    public var changes: [FieldChange]
+
+    public init(record: TaskRecord, action: AuditAction, changes: [FieldChange]) {
+        self.record = record
+        self.action = action
+        self.changes = changes
+    }
+}
+
+/// The rules every change follows, whichever surface and store it goes through.
+public enum TaskEngine {
+    /// The first version of a new task's content, validated, with its `created` changes.
+    public static func creationChanges(_ content: TaskContent) throws(TaskportError) -> [FieldChange] {
+        try content.validate()
+        let empty = TaskContent(title: "")
+        return empty.changes(to: content).map { FieldChange(field: $0.field, from: .null, to: $0.to) }
+    }
+
+    /// Applies `mutation` to `current` at `now`. Checks the precondition first, then validates.
+    /// Returns nil when the mutation changes nothing (no new version, no audit entry).
+    public static func commit(
+        _ mutation: TaskMutation, to current: TaskRecord, at now: Timestamp
+    ) throws(TaskportError) -> TaskCommit? {
+        if let precondition = mutation.precondition, !precondition.isMet(by: current) {
+            throw .versionMismatch(current: current.version)
+        }
+        var next = current
+        next.version = current.version + 1
+        next.updatedAt = max(now, current.updatedAt.next)
+        switch mutation.kind {
+        case .delete:
+            return TaskCommit(record: next, action: .deleted, changes: [])
+        case .patch(let patch):
+            next.content = patch.applied(to: current.content)
+            let changes = current.content.changes(to: next.content)
+            if changes.isEmpty { return nil }
+            try next.content.validate()
+            return TaskCommit(record: next, action: .updated, changes: changes)
+        }
+    }
+}

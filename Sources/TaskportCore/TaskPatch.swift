@@ -1,0 +1,115 @@
+import Foundation
+
+/// The fields of a task, by their canonical names. Audit entries and validation problems name
+/// fields this way; each surface translates them into its own spelling.
+public enum TaskField: String, Sendable, Hashable, CaseIterable, Codable {
+    case title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
+    case assignee, responsibleId, attachments, metadata, notifyByEmail, reminded, visibleToEveryone
+}
+
+/// One change to one field. A surface turns what a client sent into a list of edits.
+public enum TaskEdit: Sendable, Hashable {
+    case title(String)
+    case notes(String?)
+    case type(String?)
+    case status(String?)
+    case priority(String?)
+    case completed(Bool)
+    case dueAt(Timestamp?)
+    case timeZone(String?)
+    case subjectID(String?)
+    case scopeID(String?)
+    case assignee(Assignee?)
+    case responsibleID(UUID?)
+    case attachments([String])
+    /// Replaces the metadata object as a whole.
+    case metadata(JSONObject)
+    /// Merges into the current metadata as JSON Merge Patch (RFC 7396) says.
+    case mergeMetadata(JSONObject)
+    case notifyByEmail(Bool)
+    case reminded(Bool)
+    case visibleToEveryone(Bool)
+}
+
+/// A set of edits applied together to a task's current content.
+public struct TaskPatch: Sendable, Hashable {
+    public var edits: [TaskEdit]
+
+    public init(_ edits: [TaskEdit] = []) {
+        self.edits = edits
+    }
+
+    public var isEmpty: Bool { edits.isEmpty }
+
+    public mutating func append(_ edit: TaskEdit) {
+        edits.append(edit)
+    }
+
+    /// The content after every edit, in order. Changing the due time re-arms its reminder.
+    public func applied(to content: TaskContent) -> TaskContent {
+        var result = content
+        for edit in edits {
+            switch edit {
+            case .title(let value): result.title = value
+            case .notes(let value): result.notes = value
+            case .type(let value): result.type = value
+            case .status(let value): result.status = value
+            case .priority(let value): result.priority = value
+            case .completed(let value): result.completed = value
+            case .dueAt(let value): result.dueAt = value
+            case .timeZone(let value): result.timeZone = value
+            case .subjectID(let value): result.subjectID = value
+            case .scopeID(let value): result.scopeID = value
+            case .assignee(let value): result.assignee = value
+            case .responsibleID(let value): result.responsibleID = value
+            case .attachments(let value): result.attachments = value
+            case .metadata(let value): result.metadata = value
+            case .mergeMetadata(let patch):
+                if case .object(let merged) = JSONValue.object(result.metadata).merging(patch: .object(patch)) {
+                    result.metadata = merged
+                }
+            case .notifyByEmail(let value): result.notifyByEmail = value
+            case .reminded(let value): result.reminded = value
+            case .visibleToEveryone(let value): result.visibleToEveryone = value
+            }
+        }
+        if result.dueAt != content.dueAt, !edits.contains(where: { if case .reminded = $0 { true } else { false } }) {
+            result.reminded = false
+        }
+        return result
+    }
+}
+
+extension TaskContent {
+    public func value(of field: TaskField) -> JSONValue {
+        switch field {
+        case .title: .string(title)
+        case .notes: JSONValue(notes)
+        case .type: JSONValue(type)
+        case .status: JSONValue(status)
+        case .priority: JSONValue(priority)
+        case .completed: .bool(completed)
+        case .dueAt: JSONValue(dueAt)
+        case .timeZone: JSONValue(timeZone)
+        case .subjectId: JSONValue(subjectID)
+        case .scopeId: JSONValue(scopeID)
+        case .assignee:
+            assignee.map { .object(["type": .string($0.kind.rawValue), "id": JSONValue($0.id)]) } ?? .null
+        case .responsibleId: JSONValue(responsibleID)
+        case .attachments: JSONValue(attachments)
+        case .metadata: .object(metadata)
+        case .notifyByEmail: .bool(notifyByEmail)
+        case .reminded: .bool(reminded)
+        case .visibleToEveryone: .bool(visibleToEveryone)
+        }
+    }
+
+    /// The fields whose values differ from `other`, from this content to `other`.
+    public func changes(to other: TaskContent) -> [FieldChange] {
+        TaskField.allCases.compactMap { field in
+            let before = value(of: field)
+            let after = other.value(of: field)
+            return before == after ? nil : FieldChange(field: field.rawValue, from: before, to: after)
+        }
+    }
+}

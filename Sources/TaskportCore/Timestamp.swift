@@ -1,0 +1,198 @@
+import Foundation
+
+/// An instant with microsecond precision, stored as microseconds since the Unix epoch.
+///
+/// Taskport writes timestamps as RFC 3339 in UTC with six fractional digits
+/// (`2026-11-23T08:07:58.123456Z`), so two changes in the same millisecond stay distinct
+/// and a timestamp can serve as a version token.
+public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) {
+        self.microseconds = microseconds
+    }
+
+    public init(_ date: Date) {
+        self.microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// The current wall-clock time.
+    public static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(microseconds: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000)
+    }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    /// The smallest timestamp later than this one.
+    public var next: Timestamp { Timestamp(microseconds: microseconds + 1) }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    public var description: String { rfc3339 }
+
+    // MARK: RFC 3339
+
+    /// UTC, six fractional digits: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public var rfc3339: String { formatted(fractionDigits: 6) }
+
+    /// UTC with the given number of fractional digits (0, 3 or 6), e.g. for dialects that show milliseconds.
+    public func formatted(fractionDigits: Int, offsetSeconds: Int = 0) -> String {
+        let local = microseconds + Int64(offsetSeconds) * 1_000_000
+        let (days, microsOfDay) = local.floorDivided(by: 86_400_000_000)
+        let (year, month, day) = CivilDate.fromDays(days)
+        let secondsOfDay = Int(microsOfDay / 1_000_000)
+        let fraction = Int(microsOfDay % 1_000_000)
+        var text = ""
+        text.reserveCapacity(32)
+        text += Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
+        text += "T" + Self.pad(secondsOfDay / 3600, 2) + ":" + Self.pad(secondsOfDay / 60 % 60, 2)
+        text += ":" + Self.pad(secondsOfDay % 60, 2)
+        switch fractionDigits {
+        case 6: text += "." + Self.pad(fraction, 6)
+        case 3: text += "." + Self.pad(fraction / 1000, 3)
+        default: break
+        }
+        if offsetSeconds == 0 {
+            text += "Z"
+        } else {
+            let sign = offsetSeconds < 0 ? "-" : "+"
+            let minutes = abs(offsetSeconds) / 60
+            text += sign + Self.pad(minutes / 60, 2) + ":" + Self.pad(minutes % 60, 2)
+        }
+        return text
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
+    /// Parses an RFC 3339 date-time (`2026-03-29T01:30:00Z`, `…T03:30:00.5+02:00`).
+    /// Fractions finer than a microsecond are truncated. Returns nil for anything else.
+    public init?(rfc3339 text: some StringProtocol) {
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(4), scanner.take("-"),
+            let month = scanner.number(2), scanner.take("-"),
+            let day = scanner.number(2), scanner.take("T", "t"),
+            let fields = scanner.timeOfDay()
+        else { return nil }
+        guard (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        guard let offset = scanner.zoneOffset(), scanner.isAtEnd else { return nil }
+        let days = CivilDate.days(year: year, month: month, day: day)
+        let seconds = Int64(days) * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second) - Int64(offset)
+        self.microseconds = seconds * 1_000_000 + Int64(fields.micros)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Timestamp(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "'\(text)' is not an RFC 3339 date-time such as 2026-01-31T09:30:00Z"
+            )
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rfc3339)
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil algorithm).
+enum CivilDate {
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func fromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = Int(days) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
+
+private struct DigitScanner {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { index == bytes.count }
+
+    mutating func number(_ width: Int) -> Int? {
+        guard index + width <= bytes.count else { return nil }
+        var value = 0
+        for byte in bytes[index..<index + width] {
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        index += width
+        return value
+    }
+
+    mutating func take(_ options: Character...) -> Bool {
+        guard index < bytes.count, options.contains(where: { $0.asciiValue == bytes[index] }) else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func timeOfDay() -> (hour: Int, minute: Int, second: Int, micros: Int)? {
+        guard let hour = number(2), take(":"), let minute = number(2), take(":"), let second = number(2),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        var micros = 0
+        if take(".") {
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                if digits < 6 { micros = micros * 10 + Int(bytes[index] - 48) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        return (hour, minute, second, micros)
+    }
+
+    /// `Z` or `±HH:MM`, in seconds east of UTC.
+    mutating func zoneOffset() -> Int? {
+        if take("Z", "z") { return 0 }
+        let sign: Int
+        if take("+") { sign = 1 } else if take("-") { sign = -1 } else { return nil }
+        guard let hours = number(2), take(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+        return sign * (hours * 3600 + minutes * 60)
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity, with a non-negative remainder.
+    func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let quotient = self / divisor
+        let remainder = self % divisor
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}

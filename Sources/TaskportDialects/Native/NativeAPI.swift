@@ -1,0 +1,173 @@
+import Foundation
+public import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import TaskportCore
+import TaskportHTTP
+
+/// Taskport's own API under `/v1`, as `openapi.yaml` beside this file describes it.
+public enum NativeSurface {
+    static let name = "native"
+
+    /// The OpenAPI document this surface implements, as served at `/openapi/native.yaml`.
+    public static func openAPIDocument() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// Adds the native routes, with their error format, body limit and API-key authentication.
+    public static func register<Context: RequestContext>(
+        on router: Router<Context>, store: any TaskStore & DirectoryStore
+    ) throws {
+        let group = router.group()
+            .add(middleware: SurfaceErrorMiddleware(ProblemEnvelope()))
+            .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
+            .add(middleware: BodyLimitMiddleware())
+        try NativeAPI(store: store).registerHandlers(on: group, serverURL: Servers.Server1.url())
+    }
+}
+
+/// The handlers of the native API. Authentication has run before them; errors are thrown
+/// as `TaskportError` and written as problem details by `ProblemEnvelope`.
+package struct NativeAPI: APIProtocol {
+    let store: any TaskStore
+
+    package init(store: any TaskStore) {
+        self.store = store
+    }
+
+    package func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
+        let principal = try Self.caller()
+        let parameters = input.query
+        let limit = parameters.limit ?? 50
+        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
+        var query = TaskQuery(limit: limit)
+        query.completed = parameters.completed
+        query.dueBefore = parameters.dueBefore
+        query.dueAfter = parameters.dueAfter
+        query.updatedSince = parameters.updatedSince
+        if let assignee = parameters.assigneeId {
+            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigneeId: is not a UUID") }
+            query.assigneeID = id
+        }
+        if let cursor = parameters.cursor {
+            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
+            query.afterNumber = after
+        }
+        let page = try await store.tasks(matching: query, in: principal.tenantID)
+        return .ok(.init(body: .json(NativeTaskPage(page))))
+    }
+
+    package func createTask(_ input: Operations.CreateTask.Input) async throws -> Operations.CreateTask.Output {
+        let principal = try Self.caller()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let task = try await store.create(
+            TaskCreation(tenantID: principal.tenantID, content: try TaskContent(body), actor: principal.actor(surface: NativeSurface.name))
+        )
+        return .created(
+            .init(
+                headers: .init(eTag: Self.entityTag(task), location: "/v1/tasks/\(task.id.uuidString.lowercased())"),
+                body: .json(NativeTask(task))
+            )
+        )
+    }
+
+    package func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
+        let principal = try Self.caller()
+        let task = try await Self.found(store.task(Self.reference(input.path.taskId), in: principal.tenantID))
+        return .ok(.init(headers: .init(eTag: Self.entityTag(task)), body: .json(NativeTask(task))))
+    }
+
+    package func patchTask(_ input: Operations.PatchTask.Input) async throws -> Operations.PatchTask.Output {
+        let principal = try Self.caller()
+        guard case .applicationMergePatchJson(let body) = input.body else {
+            throw TaskportError.unsupportedMediaType("Send application/merge-patch+json")
+        }
+        let task = try await store.apply(
+            TaskMutation(
+                tenantID: principal.tenantID, task: try Self.reference(input.path.taskId), kind: .patch(body.patch),
+                precondition: input.headers.ifMatch.flatMap(Self.precondition), actor: principal.actor(surface: NativeSurface.name)
+            )
+        )
+        return .ok(.init(headers: .init(eTag: Self.entityTag(task)), body: .json(NativeTask(task))))
+    }
+
+    package func deleteTask(_ input: Operations.DeleteTask.Input) async throws -> Operations.DeleteTask.Output {
+        let principal = try Self.caller()
+        _ = try await store.apply(
+            TaskMutation(
+                tenantID: principal.tenantID, task: try Self.reference(input.path.taskId), kind: .delete,
+                precondition: input.headers.ifMatch.flatMap(Self.precondition), actor: principal.actor(surface: NativeSurface.name)
+            )
+        )
+        return .noContent(.init())
+    }
+
+    package func getTaskHistory(_ input: Operations.GetTaskHistory.Input) async throws -> Operations.GetTaskHistory.Output {
+        let principal = try Self.caller()
+        let entries = try await Self.found(store.history(of: Self.reference(input.path.taskId), in: principal.tenantID))
+        return .ok(.init(body: .json(NativeHistory(entries))))
+    }
+
+    // MARK: Conventions
+
+    static func caller() throws -> Principal {
+        guard let principal = Principal.current else { throw TaskportError.unauthenticated("Missing API key") }
+        return principal
+    }
+
+    static func reference(_ text: String) throws -> TaskReference {
+        guard let reference = TaskReference(text) else { throw TaskportError.notFound("Task not found") }
+        return reference
+    }
+
+    static func found<T>(_ value: T?) throws -> T {
+        guard let value else { throw TaskportError.notFound("Task not found") }
+        return value
+    }
+
+    /// The strong entity tag of a task's version: `"7"`.
+    static func entityTag(_ task: TaskRecord) -> String { "\"\(task.version)\"" }
+
+    /// An `If-Match` value as a precondition. `*` matches any existing task; a tag that is not one
+    /// Taskport issued (weak, malformed, or a list) names no version and so never matches.
+    static func precondition(_ ifMatch: String) -> TaskPrecondition? {
+        let value = ifMatch.trimmingCharacters(in: .whitespaces)
+        if value == "*" { return nil }
+        guard value.count >= 3, value.hasPrefix("\""), value.hasSuffix("\""),
+            let version = Int64(value.dropFirst().dropLast()), version > 0
+        else { return .version(0) }
+        return .version(version)
+    }
+}
+
+extension TaskContent {
+    /// The content of a task created through the native API.
+    init(_ body: Components.Schemas.TaskCreate) throws {
+        self.init(title: body.title)
+        notes = body.notes
+        type = body._type
+        status = body.status
+        priority = body.priority
+        completed = body.completed ?? false
+        dueAt = body.dueAt
+        timeZone = body.timeZone
+        subjectID = body.subjectId
+        scopeID = body.scopeId
+        if let assignee = body.assignee {
+            guard let id = UUID(uuidString: assignee.id) else { throw TaskportError.invalid(.assignee, "id is not a UUID") }
+            self.assignee = Assignee(assignee._type == .team ? .team : .user, id)
+        }
+        if let responsible = body.responsibleId {
+            guard let id = UUID(uuidString: responsible) else { throw TaskportError.invalid(.responsibleId, "is not a UUID") }
+            responsibleID = id
+        }
+        attachments = body.attachments ?? []
+        metadata = body.metadata ?? [:]
+        notifyByEmail = body.notifyByEmail ?? false
+        reminded = body.reminded ?? false
+        visibleToEveryone = body.visibleToEveryone ?? false
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+package import TaskportCore
+
+/// A task as the native API shows it: every member present, `null` where there is no value.
+package struct NativeTask: Encodable, Hashable, Sendable {
+    let record: TaskRecord
+
+    init(_ record: TaskRecord) {
+        self.record = record
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
+        case assignee, responsibleId, creatorId, attachments, metadata, notifyByEmail, reminded, visibleToEveryone
+        case version, createdAt, updatedAt
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        let task = record.content
+        try container.encode(record.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(record.number, forKey: .number)
+        try container.encode(task.title, forKey: .title)
+        try container.encode(task.notes, forKey: .notes)
+        try container.encode(task.type, forKey: .type)
+        try container.encode(task.status, forKey: .status)
+        try container.encode(task.priority, forKey: .priority)
+        try container.encode(task.completed, forKey: .completed)
+        try container.encode(task.dueAt, forKey: .dueAt)
+        try container.encode(task.timeZone, forKey: .timeZone)
+        try container.encode(task.subjectID, forKey: .subjectId)
+        try container.encode(task.scopeID, forKey: .scopeId)
+        try container.encode(task.assignee.map(NativeAssignee.init), forKey: .assignee)
+        try container.encode(task.responsibleID?.uuidString.lowercased(), forKey: .responsibleId)
+        try container.encode(record.creatorID?.uuidString.lowercased(), forKey: .creatorId)
+        try container.encode(task.attachments, forKey: .attachments)
+        try container.encode(task.metadata, forKey: .metadata)
+        try container.encode(task.notifyByEmail, forKey: .notifyByEmail)
+        try container.encode(task.reminded, forKey: .reminded)
+        try container.encode(task.visibleToEveryone, forKey: .visibleToEveryone)
+        try container.encode(record.version, forKey: .version)
+        try container.encode(record.createdAt, forKey: .createdAt)
+        try container.encode(record.updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// `{"type": "user" | "team", "id": "<uuid>"}`.
+struct NativeAssignee: Codable {
+    var type: Assignee.Kind
+    var id: UUID
+
+    init(_ assignee: Assignee) {
+        type = assignee.kind
+        id = assignee.id
+    }
+
+    enum CodingKeys: String, CodingKey { case type, id }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyMember.self)
+        try container.rejectMembers(except: ["type", "id"])
+        let kind = try container.decode(String.self, forKey: AnyMember("type"))
+        guard let type = Assignee.Kind(rawValue: kind) else {
+            throw DecodingError.dataCorruptedError(forKey: AnyMember("type"), in: container, debugDescription: "must be user or team")
+        }
+        self.type = type
+        self.id = try container.decodeUUID(forKey: AnyMember("id"))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type.rawValue, forKey: .type)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+    }
+
+    var assignee: Assignee { Assignee(type, id) }
+}
+
+/// A page of tasks with the cursor of the next one.
+package struct NativeTaskPage: Encodable, Hashable, Sendable {
+    let items: [NativeTask]
+    let nextCursor: String?
+
+    init(_ page: TaskPage) {
+        items = page.tasks.map(NativeTask.init)
+        nextCursor = page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+    }
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// A task's history, oldest entry first.
+package struct NativeHistory: Encodable, Hashable, Sendable {
+    let items: [NativeAuditEntry]
+
+    init(_ entries: [AuditEntry]) {
+        items = entries.map(NativeAuditEntry.init)
+    }
+}
+
+/// One audit entry of a task's history.
+struct NativeAuditEntry: Encodable, Hashable, Sendable {
+    let entry: AuditEntry
+
+    init(_ entry: AuditEntry) {
+        self.entry = entry
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, taskId, action, at, actorId, actorName, surface, changes, comment, version
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(entry.id, forKey: .id)
+        try container.encode(entry.taskID.uuidString.lowercased(), forKey: .taskId)
+        try container.encode(entry.action.rawValue, forKey: .action)
+        try container.encode(entry.at, forKey: .at)
+        try container.encode(entry.actor.userID?.uuidString.lowercased(), forKey: .actorId)
+        try container.encode(entry.actor.name, forKey: .actorName)
+        try container.encode(entry.actor.surface, forKey: .surface)
+        try container.encode(entry.changes, forKey: .changes)
+        try container.encode(entry.comment, forKey: .comment)
+        try container.encode(entry.version, forKey: .version)
+    }
+}
+
+/// A JSON Merge Patch (RFC 7396) of a task, read member by member so that `null` (clear)
+/// and absence (keep) stay distinct. Unknown and read-only members are refused.
+package struct TaskMergePatch: Decodable, Hashable, Sendable {
+    let patch: TaskPatch
+
+    static let readOnly: Set<String> = ["id", "number", "creatorId", "version", "createdAt", "updatedAt"]
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyMember.self)
+        var patch = TaskPatch()
+        for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            guard let field = TaskField(rawValue: key.stringValue) else {
+                let reason = Self.readOnly.contains(key.stringValue) ? "is read-only" : "is not a member of a task"
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: reason)
+            }
+            func optional<T: Decodable>(_ type: T.Type) throws -> T? { try container.decodeIfPresent(type, forKey: key) }
+            func required<T: Decodable>(_ type: T.Type) throws -> T { try container.decode(type, forKey: key) }
+            switch field {
+            case .title: patch.append(.title(try required(String.self)))
+            case .notes: patch.append(.notes(try optional(String.self)))
+            case .type: patch.append(.type(try optional(String.self)))
+            case .status: patch.append(.status(try optional(String.self)))
+            case .priority: patch.append(.priority(try optional(String.self)))
+            case .completed: patch.append(.completed(try required(Bool.self)))
+            case .dueAt: patch.append(.dueAt(try optional(Timestamp.self)))
+            case .timeZone: patch.append(.timeZone(try optional(String.self)))
+            case .subjectId: patch.append(.subjectID(try optional(String.self)))
+            case .scopeId: patch.append(.scopeID(try optional(String.self)))
+            case .assignee: patch.append(.assignee(try optional(NativeAssignee.self)?.assignee))
+            case .responsibleId: patch.append(.responsibleID(try container.decodeUUIDIfPresent(forKey: key)))
+            case .attachments: patch.append(.attachments(try optional([String].self) ?? []))
+            case .metadata:
+                if let object = try optional(JSONObject.self) {
+                    patch.append(.mergeMetadata(object))
+                } else {
+                    patch.append(.metadata([:]))
+                }
+            case .notifyByEmail: patch.append(.notifyByEmail(try required(Bool.self)))
+            case .reminded: patch.append(.reminded(try required(Bool.self)))
+            case .visibleToEveryone: patch.append(.visibleToEveryone(try required(Bool.self)))
+            }
+        }
+        self.patch = patch
+    }
+}
+
+/// Any member name, for bodies read member by member.
+struct AnyMember: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedDecodingContainer where Key == AnyMember {
+    func rejectMembers(except allowed: Set<String>) throws {
+        if let unknown = allKeys.first(where: { !allowed.contains($0.stringValue) }) {
+            throw DecodingError.dataCorruptedError(forKey: unknown, in: self, debugDescription: "is not a known member")
+        }
+    }
+
+    func decodeUUID(forKey key: AnyMember) throws -> UUID {
+        guard let id = UUID(uuidString: try decode(String.self, forKey: key)) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is not a UUID")
+        }
+        return id
+    }
+
+    func decodeUUIDIfPresent(forKey key: AnyMember) throws -> UUID? {
+        try decodeNil(forKey: key) ? nil : decodeUUID(forKey: key)
+    }
+}

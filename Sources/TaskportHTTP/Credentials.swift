@@ -1,0 +1,141 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+import TaskportCore
+
+/// Where a surface's clients put their credential.
+public enum CredentialLocation: Sendable {
+    /// `Authorization: Bearer <credential>`.
+    case bearer
+    /// A header of its own, e.g. `x-api-key`.
+    case header(HTTPField.Name)
+
+    /// The credential the request carries here, if any.
+    public func credential(in request: Request) -> String? {
+        switch self {
+        case .bearer:
+            guard let value = request.headers[.authorization] else { return nil }
+            let parts = value.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            let token = parts[1].trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        case .header(let name):
+            let value = request.headers[name]?.trimmingCharacters(in: .whitespaces)
+            return value?.isEmpty == false ? value : nil
+        }
+    }
+}
+
+/// Authenticates a request by API key and runs the rest of it as that key's user.
+/// A missing or unknown key is `unauthenticated`; handlers read `Principal.current`.
+public struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
+    let directory: any DirectoryStore
+    let location: CredentialLocation
+
+    public init(directory: any DirectoryStore, location: CredentialLocation) {
+        self.directory = directory
+        self.location = location
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let key = location.credential(in: request) else {
+            throw TaskportError.unauthenticated("Missing API key")
+        }
+        guard let principal = try await directory.principal(forAPIKeyHash: APIKeySecret.hash(of: key)) else {
+            throw TaskportError.unauthenticated("Invalid API key")
+        }
+        return try await Principal.$current.withValue(principal) {
+            try await next(request, context)
+        }
+    }
+}
+
+/// The claims of a Taskport access token.
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    /// The user.
+    public var sub: SubjectClaim
+    /// The tenant.
+    public var tid: String
+    public var iss: IssuerClaim
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        guard iss.value == TokenAuthority.issuer else {
+            throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "not issued by Taskport")
+        }
+    }
+}
+
+/// Issues and checks signed access tokens (JWT, HS256 only) with a key shared by every server on the store.
+public struct TokenAuthority: Sendable {
+    public static let issuer = "taskport"
+    static let algorithm = "HS256"
+    static let secretName = "jwt-hs256"
+
+    let keys: JWTKeyCollection
+
+    /// Loads the signing key from the store, making one on first use.
+    public static func load(from directory: any DirectoryStore) async throws -> TokenAuthority {
+        let secret = try await directory.secret(named: secretName) {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        }
+        return await TokenAuthority(secret: secret)
+    }
+
+    public init(secret: String) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: Data(secret.utf8)), digestAlgorithm: .sha256)
+    }
+
+    /// A token for the principal that expires after `lifetime` seconds.
+    public func issue(for principal: Principal, lifetime: TimeInterval, now: Date = Date()) async throws -> String {
+        let claims = AccessTokenClaims(
+            sub: SubjectClaim(value: principal.user.id.uuidString.lowercased()),
+            tid: principal.tenantID.uuidString.lowercased(),
+            iss: IssuerClaim(value: Self.issuer),
+            iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime))
+        )
+        return try await keys.sign(claims)
+    }
+
+    /// The verified claims of a token: signed by this key with HS256, issued by Taskport and not expired.
+    /// Throws `unauthenticated` saying what is wrong otherwise.
+    public func verify(_ token: String) async throws(TaskportError) -> AccessTokenClaims {
+        guard Self.headerAlgorithm(of: token) == Self.algorithm else {
+            throw .unauthenticated("The token is not a Taskport HS256 token")
+        }
+        do {
+            return try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw .unauthenticated("The token has expired or was not issued by Taskport")
+        } catch {
+            throw .unauthenticated("The token's signature does not verify")
+        }
+    }
+
+    /// The principal a verified token stands for, if its user still exists in its tenant.
+    public func principal(for token: String, in directory: any DirectoryStore) async throws -> Principal {
+        let claims = try await verify(token)
+        guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.sub.value),
+            let user = try await directory.user(userID, in: tenantID)
+        else { throw TaskportError.unauthenticated("The token's user does not exist") }
+        return Principal(tenantID: tenantID, user: user)
+    }
+
+    static func headerAlgorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["alg"] as? String
+    }
+}

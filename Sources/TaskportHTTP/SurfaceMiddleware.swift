@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TaskportCore
+
+/// How one surface writes its errors: its status codes and its error envelope.
+public protocol ErrorEnvelope: Sendable {
+    /// The response for a client error.
+    func response(for error: TaskportError) -> Response
+    /// The response for a fault of the server itself; it must not reveal internals.
+    func serverFaultResponse() -> Response
+}
+
+/// Catches everything a surface's routes throw and answers in that surface's own error format.
+/// Client mistakes become 4xx; anything else is logged and becomes a bare 500 in the envelope.
+public struct SurfaceErrorMiddleware<Context: RequestContext, Envelope: ErrorEnvelope>: RouterMiddleware {
+    let envelope: Envelope
+
+    public init(_ envelope: Envelope) {
+        self.envelope = envelope
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            if let clientError = ClientErrors.classify(error) {
+                return envelope.response(for: clientError)
+            }
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return envelope.serverFaultResponse()
+        }
+    }
+}
+
+/// Refuses bodies over the limit with `payloadTooLarge` before any handler reads them.
+public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// 1 MiB.
+    public static var maximumBytes: Int { 1 << 20 }
+
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let limit = Self.maximumBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw TaskportError.payloadTooLarge(limit: limit)
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw TaskportError.payloadTooLarge(limit: limit)
+        }
+        return try await next(request, context)
+    }
+}
+
+extension Response {
+    /// A JSON response with the given status and content type.
+    public static func json(
+        _ status: HTTPResponse.Status, _ value: some Encodable, contentType: String = "application/json"
+    ) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+import TaskportCore
+
+extension SQLiteStore: DirectoryStore {
+    public func createTenant(named name: String) async throws -> Tenant {
+        let tenant = Tenant(id: UUID(), name: name, createdAt: .now())
+        try await insert(unique: "a tenant named '\(name)' exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)",
+                arguments: [tenant.id.text, name, tenant.createdAt.microseconds]
+            )
+        }
+        return tenant
+    }
+
+    public func tenant(named name: String) async throws -> Tenant? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, created_at FROM tenants WHERE name = ?", arguments: [name])
+                .map(Self.tenant)
+        }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM tenants ORDER BY created_at").map(Self.tenant)
+        }
+    }
+
+    public func createUser(in tenantID: UUID, email: String, name: String, roles: [String]) async throws -> User {
+        let user = User(id: UUID(), tenantID: tenantID, email: email, name: name, roles: roles)
+        try await insert(unique: "a user with email '\(email)' exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO users (id, tenant_id, email, name, roles, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [user.id.text, tenantID.text, email, name, StoredJSON.encode(roles), Timestamp.now().microseconds]
+            )
+        }
+        return user
+    }
+
+    public func user(_ id: UUID, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+    }
+
+    public func user(email: String, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers(where: "email = ? AND tenant_id = ?", [email, tenantID.text]).first
+    }
+
+    public func users(in tenantID: UUID) async throws -> [User] {
+        try await fetchUsers(where: "tenant_id = ?", [tenantID.text])
+    }
+
+    public func createTeam(in tenantID: UUID, name: String) async throws -> Team {
+        let team = Team(id: UUID(), tenantID: tenantID, name: name, memberIDs: [])
+        try await insert(unique: "a team named '\(name)' exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO teams (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [team.id.text, tenantID.text, name, Timestamp.now().microseconds]
+            )
+        }
+        return team
+    }
+
+    public func addMember(_ userID: UUID, toTeam teamID: UUID, in tenantID: UUID) async throws {
+        try await writer.write { db in
+            guard try Self.exists("teams", teamID, in: tenantID, db) else { throw TaskportError.notFound("Team not found") }
+            guard try Self.exists("users", userID, in: tenantID, db) else { throw TaskportError.notFound("User not found") }
+            try db.execute(
+                sql: "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                arguments: [teamID.text, userID.text]
+            )
+        }
+    }
+
+    public func team(_ id: UUID, in tenantID: UUID) async throws -> Team? {
+        try await fetchTeams(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+    }
+
+    public func team(named name: String, in tenantID: UUID) async throws -> Team? {
+        try await fetchTeams(where: "name = ? AND tenant_id = ?", [name, tenantID.text]).first
+    }
+
+    public func teams(in tenantID: UUID) async throws -> [Team] {
+        try await fetchTeams(where: "tenant_id = ?", [tenantID.text])
+    }
+
+    public func addAPIKey(_ key: APIKeySecret, named name: String, for userID: UUID, in tenantID: UUID) async throws {
+        try await writer.write { db in
+            guard try Self.exists("users", userID, in: tenantID, db) else { throw TaskportError.notFound("User not found") }
+            try db.execute(
+                sql: "INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [key.id.text, tenantID.text, userID.text, name, key.hash, Timestamp.now().microseconds]
+            )
+        }
+    }
+
+    public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles FROM api_keys k JOIN users u ON u.id = k.user_id
+                    WHERE k.secret_hash = ? AND k.revoked_at IS NULL
+                    """,
+                arguments: [hash]
+            )
+            return try row.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
+        }
+    }
+
+    public func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                arguments: [Timestamp.now().microseconds, id.text, tenantID.text]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    public func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                arguments: [name, make()]
+            )
+            return try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name]) ?? ""
+        }
+    }
+
+    // MARK: Rows
+
+    private func insert(unique message: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do {
+            try await writer.write(body)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw TaskportError.conflict(message)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw TaskportError.notFound("Tenant not found")
+        }
+    }
+
+    private func fetchUsers(where condition: String, _ arguments: StatementArguments) async throws -> [User] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, tenant_id, email, name, roles FROM users WHERE \(condition) ORDER BY email",
+                arguments: arguments
+            ).map(Self.user)
+        }
+    }
+
+    private func fetchTeams(where condition: String, _ arguments: StatementArguments) async throws -> [Team] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, tenant_id, name FROM teams WHERE \(condition) ORDER BY name", arguments: arguments
+            ).map { row in
+                let id: String = row["id"]
+                let members = try String.fetchAll(
+                    db, sql: "SELECT user_id FROM team_members WHERE team_id = ? ORDER BY user_id", arguments: [id]
+                )
+                return Team(
+                    id: UUID(uuidString: id)!, tenantID: UUID(uuidString: row["tenant_id"])!, name: row["name"],
+                    memberIDs: members.compactMap { UUID(uuidString: $0) }
+                )
+            }
+        }
+    }
+
+    private static func tenant(_ row: Row) -> Tenant {
+        Tenant(id: UUID(uuidString: row["id"])!, name: row["name"], createdAt: Timestamp(microseconds: row["created_at"]))
+    }
+
+    private static func user(_ row: Row) throws -> User {
+        User(
+            id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, email: row["email"],
+            name: row["name"], roles: try StoredJSON.decode([String].self, from: row["roles"])
+        )
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import GRDB
+import TaskportCore
+
+/// Taskport's embedded store: one SQLite file in WAL mode, reached through GRDB.
+public final class SQLiteStore: Sendable {
+    /// How hard SQLite works to make a commit durable.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// Every acknowledged commit survives power loss (`synchronous=FULL`).
+        case full
+        /// Commits survive a crash of the process; the last ones may be lost on power loss (`synchronous=NORMAL`).
+        case normal
+    }
+
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    public convenience init(path: String, durability: Durability = .full) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A private database in memory, for tests.
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue(configuration: Configuration()))
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// The `PRAGMA` values in force on the writer connection, for diagnostics and tests.
+    public func pragma(_ name: String) async throws -> String? {
+        try await writer.write { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+}
+
+// MARK: - Tasks
+
+extension SQLiteStore: TaskStore {
+    public func create(_ creation: TaskCreation) async throws -> TaskRecord {
+        let changes = try TaskEngine.creationChanges(creation.content)
+        return try await writer.write { db in
+            try Self.checkReferences(of: creation.content, in: creation.tenantID, db)
+            let now = Timestamp.now()
+            let id = UUID()
+            try db.execute(
+                sql: "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, \(TaskColumns.content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, \(TaskColumns.placeholders))",
+                arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds]
+                    + TaskColumns.arguments(creation.content)
+            )
+            let record = TaskRecord(
+                id: id, number: db.lastInsertedRowID, tenantID: creation.tenantID,
+                creatorID: creation.actor.userID, content: creation.content, version: 1,
+                createdAt: now, updatedAt: now
+            )
+            let commit = TaskCommit(record: record, action: .created, changes: changes)
+            try Self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, db)
+            return record
+        }
+    }
+
+    public func task(_ reference: TaskReference, in tenantID: UUID) async throws -> TaskRecord? {
+        try await writer.read { db in try Self.fetchTask(reference, in: tenantID, db) }
+    }
+
+    public func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage {
+        var conditions = ["tenant_id = ?", "deleted_at IS NULL"]
+        var arguments: StatementArguments = [tenantID.text]
+        if let completed = query.completed {
+            conditions.append("completed = ?")
+            arguments += [completed]
+        }
+        if let assignee = query.assigneeID {
+            conditions.append("(assignee_user_id = ? OR assignee_team_id = ?)")
+            arguments += [assignee.text, assignee.text]
+        }
+        if let dueBefore = query.dueBefore {
+            conditions.append("due_at < ?")
+            arguments += [dueBefore.microseconds]
+        }
+        if let dueAfter = query.dueAfter {
+            conditions.append("due_at >= ?")
+            arguments += [dueAfter.microseconds]
+        }
+        if let updatedSince = query.updatedSince {
+            conditions.append("updated_at >= ?")
+            arguments += [updatedSince.microseconds]
+        }
+        if let after = query.afterNumber {
+            conditions.append("number > ?")
+            arguments += [after]
+        }
+        // One row more than asked tells whether there is a next page.
+        arguments += [query.limit + 1]
+        let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY number LIMIT ?"
+        let found = try await writer.read { [arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(TaskColumns.record)
+        }
+        let tasks = Array(found.prefix(query.limit))
+        return TaskPage(tasks: tasks, nextAfterNumber: found.count > query.limit ? tasks.last?.number : nil)
+    }
+
+    public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
+        try await writer.write { db in
+            guard let current = try Self.fetchTask(mutation.task, in: mutation.tenantID, db) else {
+                throw TaskportError.notFound("Task not found")
+            }
+            guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
+            let record = commit.record
+            if record.content != current.content {
+                try Self.checkReferences(of: record.content, in: mutation.tenantID, db)
+            }
+            try db.execute(
+                sql: "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, \(TaskColumns.assignments) WHERE number = ? AND version = ?",
+                arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil]
+                    + TaskColumns.arguments(record.content) + [record.number, current.version]
+            )
+            try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
+            return record
+        }
+    }
+
+    public func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]? {
+        try await writer.read { db in
+            guard let task = try Self.fetchTask(reference, in: tenantID, db) else { return nil }
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, version, action, at, actor_id, actor_name, surface, changes, comment FROM audit_entries WHERE task_id = ? ORDER BY version",
+                arguments: [task.id.text]
+            )
+            return try rows.map { row in
+                AuditEntry(
+                    id: row["id"], taskID: task.id, version: row["version"],
+                    action: AuditAction(rawValue: row["action"]) ?? .updated,
+                    at: Timestamp(microseconds: row["at"]),
+                    actor: Actor(userID: (row["actor_id"] as String?).flatMap { UUID(uuidString: $0) }, name: row["actor_name"], surface: row["surface"]),
+                    changes: try StoredJSON.decode([FieldChange].self, from: row["changes"]),
+                    comment: row["comment"]
+                )
+            }
+        }
+    }
+
+    public func pendingMessages(in tenantID: UUID) async throws -> [OutboxMessage] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, channel, recipient, event, payload FROM outbox_messages WHERE tenant_id = ? AND state = 'pending' ORDER BY created_at, rowid",
+                arguments: [tenantID.text]
+            ).map { row in
+                OutboxMessage(
+                    id: UUID(uuidString: row["id"]) ?? UUID(),
+                    channel: OutboxMessage.Channel(rawValue: row["channel"]) ?? .email,
+                    recipient: row["recipient"], event: row["event"],
+                    payload: try StoredJSON.decode(JSONObject.self, from: row["payload"])
+                )
+            }
+        }
+    }
+
+    public func isReady() async -> Bool {
+        (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    // MARK: Inside a transaction
+
+    static func fetchTask(_ reference: TaskReference, in tenantID: UUID, _ db: Database) throws -> TaskRecord? {
+        let key: any DatabaseValueConvertible
+        let column: String
+        switch reference {
+        case .id(let id): (column, key) = ("id", id.text)
+        case .number(let number): (column, key) = ("number", number)
+        }
+        let row = try Row.fetchOne(
+            db,
+            sql: "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL",
+            arguments: [key, tenantID.text]
+        )
+        return try row.map(TaskColumns.record)
+    }
+
+    /// Users and teams a task names must belong to its tenant.
+    static func checkReferences(of content: TaskContent, in tenantID: UUID, _ db: Database) throws {
+        var problems: [FieldProblem] = []
+        if let assignee = content.assignee {
+            let table = assignee.kind == .user ? "users" : "teams"
+            if try !exists(table, assignee.id, in: tenantID, db) {
+                problems.append(FieldProblem(.assignee, "no \(assignee.kind.rawValue) \(assignee.id.text) in this tenant"))
+            }
+        }
+        if let responsible = content.responsibleID, try !exists("users", responsible, in: tenantID, db) {
+            problems.append(FieldProblem(.responsibleId, "no user \(responsible.text) in this tenant"))
+        }
+        if !problems.isEmpty { throw TaskportError.invalid(problems) }
+    }
+
+    static func exists(_ table: String, _ id: UUID, in tenantID: UUID, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ? AND tenant_id = ?)",
+            arguments: [id.text, tenantID.text]
+        ) ?? false
+    }
+
+    /// Writes the audit entry and outbox messages of a change.
+    static func record(
+        _ commit: TaskCommit, actor: Actor, comment: String?, outbox: [OutboxMessage], _ db: Database
+    ) throws {
+        let record = commit.record
+        try db.execute(
+            sql: "INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                record.tenantID.text, record.id.text, record.version, commit.action.rawValue,
+                record.updatedAt.microseconds, actor.userID?.text, actor.name, actor.surface,
+                StoredJSON.encode(commit.changes), comment,
+            ]
+        )
+        for message in outbox {
+            try db.execute(
+                sql: "INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    message.id.text, record.tenantID.text, record.id.text, message.channel.rawValue,
+                    message.recipient, message.event, StoredJSON.encode(message.payload),
+                    record.updatedAt.microseconds, record.updatedAt.microseconds,
+                ]
+            )
+        }
+    }
+}
+
+/// The mapping between `TaskRecord` and a row of `tasks`.
+enum TaskColumns {
+    static let content = [
+        "title", "notes", "type", "status", "priority", "completed", "due_at", "time_zone", "subject_id",
+        "scope_id", "assignee_user_id", "assignee_team_id", "responsible_id", "attachments", "metadata",
+        "notify_by_email", "reminded", "visible_to_everyone",
+    ]
+    static let placeholders = Array(repeating: "?", count: content.count).joined(separator: ", ")
+    static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
+    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at"] + content)
+        .joined(separator: ", ")
+
+    /// The values of `content`'s columns, in order.
+    static func arguments(_ task: TaskContent) -> StatementArguments {
+        [
+            task.title, task.notes, task.type, task.status, task.priority, task.completed,
+            task.dueAt?.microseconds, task.timeZone, task.subjectID, task.scopeID,
+            task.assignee?.kind == .user ? task.assignee?.id.text : nil,
+            task.assignee?.kind == .team ? task.assignee?.id.text : nil,
+            task.responsibleID?.text, StoredJSON.encode(task.attachments), StoredJSON.encode(task.metadata),
+            task.notifyByEmail, task.reminded, task.visibleToEveryone,
+        ]
+    }
+
+    static func record(_ row: Row) throws -> TaskRecord {
+        var content = TaskContent(title: row["title"])
+        content.notes = row["notes"]
+        content.type = row["type"]
+        content.status = row["status"]
+        content.priority = row["priority"]
+        content.completed = row["completed"]
+        content.dueAt = (row["due_at"] as Int64?).map(Timestamp.init(microseconds:))
+        content.timeZone = row["time_zone"]
+        content.subjectID = row["subject_id"]
+        content.scopeID = row["scope_id"]
+        if let user = (row["assignee_user_id"] as String?).flatMap({ UUID(uuidString: $0) }) {
+            content.assignee = .user(user)
+        } else if let team = (row["assignee_team_id"] as String?).flatMap({ UUID(uuidString: $0) }) {
+            content.assignee = .team(team)
+        }
+        content.responsibleID = (row["responsible_id"] as String?).flatMap { UUID(uuidString: $0) }
+        content.attachments = try StoredJSON.decode([String].self, from: row["attachments"])
+        content.metadata = try StoredJSON.decode(JSONObject.self, from: row["metadata"])
+        content.notifyByEmail = row["notify_by_email"]
+        content.reminded = row["reminded"]
+        content.visibleToEveryone = row["visible_to_everyone"]
+        return TaskRecord(
+            id: UUID(uuidString: row["id"])!,
+            number: row["number"],
+            tenantID: UUID(uuidString: row["tenant_id"])!,
+            creatorID: (row["creator_id"] as String?).flatMap { UUID(uuidString: $0) },
+            content: content,
+            version: row["version"],
+            createdAt: Timestamp(microseconds: row["created_at"]),
+            updatedAt: Timestamp(microseconds: row["updated_at"])
+        )
+    }
+}
+
+extension UUID {
+    /// The stored form: lowercase, hyphenated.
+    var text: String { uuidString.lowercased() }
+}

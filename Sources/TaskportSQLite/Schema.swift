@@ -1,0 +1,117 @@
+import GRDB
+
+/// The SQLite schema as named migrations. A migration that has landed is never edited;
+/// changes come as new migrations appended below.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: tenants, directory, tasks, audit, outbox") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    // Instants are INTEGER microseconds since the Unix epoch; UUIDs are lowercase TEXT.
+    private static let v1 = """
+        CREATE TABLE tenants (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            email TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 320),
+            name TEXT NOT NULL,
+            roles TEXT NOT NULL DEFAULT '[]',
+            created_at INTEGER NOT NULL,
+            UNIQUE (tenant_id, email)
+        );
+        CREATE TABLE teams (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            created_at INTEGER NOT NULL,
+            UNIQUE (tenant_id, name)
+        );
+        CREATE TABLE team_members (
+            team_id TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (team_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            user_id TEXT NOT NULL REFERENCES users(id),
+            name TEXT NOT NULL,
+            secret_hash TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE tasks (
+            number INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+            notes TEXT,
+            type TEXT,
+            status TEXT,
+            priority TEXT,
+            completed INTEGER NOT NULL CHECK (completed IN (0, 1)),
+            due_at INTEGER,
+            time_zone TEXT,
+            subject_id TEXT,
+            scope_id TEXT,
+            assignee_user_id TEXT REFERENCES users(id),
+            assignee_team_id TEXT REFERENCES teams(id),
+            responsible_id TEXT REFERENCES users(id),
+            creator_id TEXT REFERENCES users(id),
+            attachments TEXT NOT NULL DEFAULT '[]',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            notify_by_email INTEGER NOT NULL CHECK (notify_by_email IN (0, 1)),
+            reminded INTEGER NOT NULL CHECK (reminded IN (0, 1)),
+            visible_to_everyone INTEGER NOT NULL CHECK (visible_to_everyone IN (0, 1)),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER,
+            CHECK (assignee_user_id IS NULL OR assignee_team_id IS NULL)
+        );
+        CREATE INDEX tasks_by_tenant ON tasks (tenant_id, number) WHERE deleted_at IS NULL;
+        CREATE INDEX tasks_by_tenant_updated ON tasks (tenant_id, updated_at) WHERE deleted_at IS NULL;
+        CREATE TABLE audit_entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            task_id TEXT NOT NULL REFERENCES tasks(id),
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('created', 'updated', 'deleted')),
+            at INTEGER NOT NULL,
+            actor_id TEXT,
+            actor_name TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            comment TEXT,
+            UNIQUE (task_id, version)
+        );
+        CREATE TABLE outbox_messages (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            task_id TEXT REFERENCES tasks(id),
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+            recipient TEXT NOT NULL,
+            event TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            available_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+            last_error TEXT,
+            lease_until INTEGER
+        );
+        CREATE INDEX outbox_due ON outbox_messages (available_at) WHERE state = 'pending';
+        """
+}

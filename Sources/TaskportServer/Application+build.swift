@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Logging
+import NativeDialect
+import NIOCore
+import TaskportCore
+import TaskportHTTP
+
+/// Where and how the server listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds the whole HTTP application over one store: every surface, health checks and the
+/// OpenAPI documents. The CLI and the tests both start Taskport through this.
+public func buildApplication(
+    _ configuration: ServerConfiguration, store: any TaskStore & DirectoryStore
+) throws -> some ApplicationProtocol {
+    var logger = Logger(label: "taskport")
+    logger.logLevel = configuration.logLevel
+    let router = try buildRouter(store: store)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
+        logger: logger
+    )
+}
+
+func buildRouter(store: any TaskStore & DirectoryStore) throws -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/readyz") { _, _ -> Response in
+        if await store.isReady() {
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        }
+        return .json(.serviceUnavailable, ["type": "urn:taskport:problem:not-ready", "title": "Service Unavailable", "detail": "The store does not answer"], contentType: "application/problem+json")
+    }
+    let documents = ["native.yaml": try NativeSurface.openAPIDocument()]
+    router.get("/openapi/:document") { _, context -> Response in
+        guard let name = context.parameters.get("document"), let text = documents[name] else {
+            throw HTTPError(.notFound)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    try NativeSurface.register(on: router, store: store)
+    return router
+}
+
+/// Echoes the request id that every log line of the request carries as `X-Request-Id`.
+struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.init("X-Request-Id")!] = context.id
+        return response
+    }
+}

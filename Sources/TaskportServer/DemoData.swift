@@ -1,0 +1,75 @@
+import Foundation
+import TaskportCore
+
+/// The demo tenant that `taskport serve --demo` creates: a few users, a team, some tasks and a
+/// credential for every surface, written to `taskport-demo.json`.
+public enum DemoData {
+    public static let tenantName = "demo"
+
+    /// What a client needs to call the demo tenant. Each surface adds its own section.
+    public struct Credentials: Codable, Sendable, Equatable {
+        public struct Native: Codable, Sendable, Equatable {
+            public var apiKey: String
+        }
+
+        public var baseURL: String
+        public var tenantId: String
+        public var native: Native
+    }
+
+    /// Creates the demo tenant if it is missing and returns its credentials. Run again with the
+    /// previous credentials file, it creates nothing and returns the same, still-valid credentials.
+    public static func seed(
+        _ store: any TaskStore & DirectoryStore, baseURL: String, previous: Credentials?
+    ) async throws -> Credentials {
+        let tenant: Tenant
+        if let existing = try await store.tenant(named: tenantName) {
+            tenant = existing
+        } else {
+            tenant = try await createTenant(store)
+        }
+        guard let alice = try await store.user(email: "alice@demo.taskport.test", in: tenant.id) else {
+            throw TaskportError.notFound("The demo tenant exists but its user alice@demo.taskport.test does not")
+        }
+        var apiKey = previous?.native.apiKey
+        if let key = apiKey, try await store.principal(forAPIKeyHash: APIKeySecret.hash(of: key))?.user.id != alice.id {
+            apiKey = nil
+        }
+        if apiKey == nil {
+            let key = APIKeySecret.generate()
+            try await store.addAPIKey(key, named: "demo", for: alice.id, in: tenant.id)
+            apiKey = key.plaintext
+        }
+        return Credentials(baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey!))
+    }
+
+    static func createTenant(_ store: any TaskStore & DirectoryStore) async throws -> Tenant {
+        let tenant = try await store.createTenant(named: tenantName)
+        let alice = try await store.createUser(in: tenant.id, email: "alice@demo.taskport.test", name: "Alice Admin", roles: ["admin"])
+        let bob = try await store.createUser(in: tenant.id, email: "bob@demo.taskport.test", name: "Bob Agent", roles: ["agent"])
+        let carol = try await store.createUser(in: tenant.id, email: "carol@demo.taskport.test", name: "Carol Agent", roles: ["agent"])
+        let support = try await store.createTeam(in: tenant.id, name: "Support")
+        try await store.addMember(bob.id, toTeam: support.id, in: tenant.id)
+        try await store.addMember(carol.id, toTeam: support.id, in: tenant.id)
+        let actor = Actor(userID: alice.id, name: alice.email, surface: "cli")
+        let now = Timestamp.now()
+        let day: Int64 = 86_400_000_000
+        var renewal = TaskContent(title: "Call Acme about the renewal")
+        renewal.dueAt = Timestamp(microseconds: now.microseconds + day)
+        renewal.timeZone = "Europe/London"
+        renewal.assignee = .user(bob.id)
+        renewal.responsibleID = alice.id
+        renewal.priority = "high"
+        var invoices = TaskContent(title: "Reconcile October invoices")
+        invoices.assignee = .team(support.id)
+        invoices.dueAt = Timestamp(microseconds: now.microseconds + 3 * day)
+        invoices.timeZone = "America/New_York"
+        var welcome = TaskContent(title: "Send the welcome pack")
+        welcome.completed = true
+        welcome.notes = "Sent by post and by email."
+        for content in [renewal, invoices, welcome] {
+            _ = try await store.create(TaskCreation(tenantID: tenant.id, content: content, actor: actor))
+        }
+        return tenant
+    }
+}

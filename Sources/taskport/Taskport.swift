@@ -1,0 +1,246 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TaskportCore
+import TaskportSQLite
+import TaskportServer
+
+@main
+struct Taskport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A self-hosted task service that speaks the Rollout, Nexudus, Thena and Maxsight task APIs.",
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Every setting can come from a flag or from the environment variable named in its help.
+func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "The SQLite database file (TASKPORT_DATABASE).")
+    var database: String = environment("TASKPORT_DATABASE") ?? "./taskport.sqlite"
+
+    @Option(help: "full: every acknowledged write survives power loss; normal: faster, survives a process crash (TASKPORT_DURABILITY).")
+    var durability: SQLiteStore.Durability = environment("TASKPORT_DURABILITY").flatMap(SQLiteStore.Durability.init) ?? .full
+
+    func open() throws -> SQLiteStore {
+        try SQLiteStore(path: database, durability: durability)
+    }
+}
+
+extension SQLiteStore.Durability: ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var store: DatabaseOptions
+
+    @Option(help: "The address to listen on (TASKPORT_HOST).")
+    var host: String = environment("TASKPORT_HOST") ?? "127.0.0.1"
+
+    @Option(help: "The port to listen on (TASKPORT_PORT).")
+    var port: Int = environment("TASKPORT_PORT").flatMap { Int($0) } ?? 8080
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (TASKPORT_LOG_LEVEL).")
+    var logLevel: String = environment("TASKPORT_LOG_LEVEL") ?? "info"
+
+    @Flag(help: "Create the demo tenant if missing and write its credentials to taskport-demo.json beside the database (TASKPORT_DEMO=1).")
+    var demo = environment("TASKPORT_DEMO") == "1"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("Unknown log level '\(logLevel)'")
+        }
+        let database = try store.open()
+        if demo {
+            try await writeDemoCredentials(database)
+        }
+        let app = try buildApplication(ServerConfiguration(host: host, port: port, logLevel: level), store: database)
+        try await app.runService()
+    }
+
+    func writeDemoCredentials(_ database: SQLiteStore) async throws {
+        let file = URL(fileURLWithPath: store.database).deletingLastPathComponent().appendingPathComponent("taskport-demo.json")
+        let previous = try? JSONDecoder().decode(DemoData.Credentials.self, from: Data(contentsOf: file))
+        let credentials = try await DemoData.seed(database, baseURL: "http://\(host):\(port)", previous: previous)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(credentials)
+        try json.write(to: file)
+        print("Demo tenant '\(DemoData.tenantName)' is ready; credentials in \(file.path):")
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the database or bring its schema up to date, then exit.")
+
+    @OptionGroup var store: DatabaseOptions
+
+    func run() async throws {
+        _ = try store.open()
+        print("Schema of \(store.database) is up to date.")
+    }
+}
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant.")
+        @OptionGroup var store: DatabaseOptions
+        @Argument(help: "The tenant's unique name.") var name: String
+
+        func run() async throws {
+            let tenant = try await store.open().createTenant(named: name)
+            print("\(tenant.id.uuidString.lowercased())\t\(tenant.name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var store: DatabaseOptions
+
+        func run() async throws {
+            for tenant in try await store.open().tenants() {
+                print("\(tenant.id.uuidString.lowercased())\t\(tenant.name)")
+            }
+        }
+    }
+}
+
+/// Options that name a tenant by its name.
+struct TenantOption: ParsableArguments {
+    @Option(help: "The tenant's name.") var tenant: String
+
+    func resolve(in store: SQLiteStore) async throws -> Tenant {
+        guard let found = try await store.tenant(named: tenant) else { throw ValidationError("No tenant named '\(tenant)'") }
+        return found
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage a tenant's users.", subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email, unique in the tenant.") var email: String
+        @Option(help: "The user's display name.") var name: String
+        @Option(help: "A role; repeat for several.") var role: [String] = []
+
+        func run() async throws {
+            let database = try store.open()
+            let user = try await database.createUser(in: try await tenant.resolve(in: database).id, email: email, name: name, roles: role)
+            print("\(user.id.uuidString.lowercased())\t\(user.email)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let database = try store.open()
+            for user in try await database.users(in: try await tenant.resolve(in: database).id) {
+                print("\(user.id.uuidString.lowercased())\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
+            }
+        }
+    }
+}
+
+struct TeamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "team", abstract: "Manage a tenant's teams.", subcommands: [Create.self, AddMember.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a team.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The team's name, unique in the tenant.") var name: String
+
+        func run() async throws {
+            let database = try store.open()
+            let team = try await database.createTeam(in: try await tenant.resolve(in: database).id, name: name)
+            print("\(team.id.uuidString.lowercased())\t\(team.name)")
+        }
+    }
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Add a user to a team.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The team's name.") var team: String
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let database = try store.open()
+            let tenantID = try await tenant.resolve(in: database).id
+            guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            try await database.addMember(user.id, toTeam: found.id, in: tenantID)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List teams and their members.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let database = try store.open()
+            for team in try await database.teams(in: try await tenant.resolve(in: database).id) {
+                print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
+            }
+        }
+    }
+}
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key for a user. The key is printed once and stored only as a hash.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The email of the user the key acts as.") var email: String
+        @Option(help: "A label for the key.") var name: String = "cli"
+
+        func run() async throws {
+            let database = try store.open()
+            let tenantID = try await tenant.resolve(in: database).id
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            let key = APIKeySecret.generate()
+            try await database.addAPIKey(key, named: name, for: user.id, in: tenantID)
+            print("id:  \(key.id.uuidString.lowercased())")
+            print("key: \(key.plaintext)")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key by its id.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Argument(help: "The key's id.") var id: String
+
+        func run() async throws {
+            let database = try store.open()
+            guard let keyID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a key id") }
+            guard try await database.revokeAPIKey(keyID, in: try await tenant.resolve(in: database).id) else {
+                throw ValidationError("No live key \(id) in tenant '\(tenant.tenant)'")
+            }
+            print("revoked \(id)")
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+
+@testable import TaskportCore
+
+@Suite struct TimestampTests {
+    @Test func formatsUTCWithMicroseconds() {
+        #expect(Timestamp(microseconds: 0).rfc3339 == "1970-01-01T00:00:00.000000Z")
+        #expect(Timestamp(microseconds: 1_795_425_678_123_456).rfc3339 == "2026-11-23T09:21:18.123456Z")
+        #expect(Timestamp(microseconds: -1).rfc3339 == "1969-12-31T23:59:59.999999Z")
+        #expect(Timestamp(microseconds: 951_782_400_000_000).formatted(fractionDigits: 0) == "2000-02-29T00:00:00Z")
+        #expect(Timestamp(microseconds: 1_500).formatted(fractionDigits: 3, offsetSeconds: -5 * 3600) == "1969-12-31T19:00:00.001-05:00")
+    }
+
+    @Test(arguments: [
+        ("2026-11-23T09:21:18.123456Z", Int64(1_795_425_678_123_456)),
+        ("2026-11-23T09:21:18.1234569Z", 1_795_425_678_123_456),
+        ("2026-11-23T10:21:18.5+01:00", 1_795_425_678_500_000),
+        ("2026-11-23t09:21:18z", 1_795_425_678_000_000),
+        ("2024-02-29T00:00:00-00:30", 1_709_166_600_000_000),
+    ])
+    func parsesRFC3339(_ text: String, _ micros: Int64) {
+        #expect(Timestamp(rfc3339: text)?.microseconds == micros)
+    }
+
+    @Test(arguments: [
+        "", "2026-11-24", "2026-11-24T09:21Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+        "2026-11-24T24:00:00Z", "2026-11-23T09:21:18", "2026-11-23T09:21:18.Z", "2026-11-23T09:21:18+0100",
+        "not a date", "2026-11-23T09:21:18Z trailing",
+    ])
+    func rejectsWhatIsNotRFC3339(_ text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    @Test func roundTripsThroughText() {
+        for micros: Int64 in [0, 1, 999_999, 1_700_000_000_000_001, 4_102_444_799_999_999] {
+            let stamp = Timestamp(microseconds: micros)
+            #expect(Timestamp(rfc3339: stamp.rfc3339) == stamp)
+        }
+    }
+}
+
+@Suite struct MergePatchTests {
+    // The examples of RFC 7396, appendix A.
+    @Test func followsRFC7396() throws {
+        func json(_ text: String) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+        let cases: [(String, String, String)] = [
+            (#"{"a":"b"}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+            (#"{"a":"b"}"#, #"{"b":"c"}"#, #"{"a":"b","b":"c"}"#),
+            (#"{"a":"b"}"#, #"{"a":null}"#, #"{}"#),
+            (#"{"a":"b","b":"c"}"#, #"{"a":null}"#, #"{"b":"c"}"#),
+            (#"{"a":["b"]}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+            (#"{"a":"c"}"#, #"{"a":["b"]}"#, #"{"a":["b"]}"#),
+            (#"{"a":{"b":"c"}}"#, #"{"a":{"b":"d","c":null}}"#, #"{"a":{"b":"d"}}"#),
+            (#"{"a":[{"b":"c"}]}"#, #"{"a":[1]}"#, #"{"a":[1]}"#),
+            (#"["a","b"]"#, #"["c","d"]"#, #"["c","d"]"#),
+            (#"{"a":"b"}"#, #"["c"]"#, #"["c"]"#),
+            (#"{"a":"foo"}"#, "null", "null"),
+            (#"{"a":"foo"}"#, #""bar""#, #""bar""#),
+            (#"{"e":null}"#, #"{"a":1}"#, #"{"e":null,"a":1}"#),
+            (#"[1,2]"#, #"{"a":"b","c":null}"#, #"{"a":"b"}"#),
+            (#"{}"#, #"{"a":{"bb":{"ccc":null}}}"#, #"{"a":{"bb":{}}}"#),
+        ]
+        for (target, patch, result) in cases {
+            #expect(try json(target).merging(patch: try json(patch)) == (try json(result)), "\(target) + \(patch)")
+        }
+    }
+}
+
+@Suite struct TaskEngineTests {
+    let tenant = UUID()
+    let actor = Actor(userID: UUID(), name: "alice@acme.test", surface: "test")
+
+    func record(_ edit: (inout TaskContent) -> Void = { _ in }) -> TaskRecord {
+        var content = TaskContent(title: "Call back")
+        edit(&content)
+        let created = Timestamp(microseconds: 1_000_000)
+        return TaskRecord(id: UUID(), number: 1, tenantID: tenant, creatorID: nil, content: content, version: 3, createdAt: created, updatedAt: created)
+    }
+
+    func mutation(_ edits: [TaskEdit], _ precondition: TaskPrecondition? = nil) -> TaskMutation {
+        TaskMutation(tenantID: tenant, task: .number(1), kind: .patch(TaskPatch(edits)), precondition: precondition, actor: actor)
+    }
+
+    @Test func appliesEditsBumpsVersionAndListsChanges() throws {
+        let current = record()
+        let commit = try #require(try TaskEngine.commit(mutation([.status("open"), .completed(true)], .version(3)), to: current, at: Timestamp(microseconds: 5_000_000)))
+        #expect(commit.record.version == 4)
+        #expect(commit.record.updatedAt == Timestamp(microseconds: 5_000_000))
+        #expect(commit.changes.map(\.field) == ["status", "completed"])
+        #expect(commit.changes[0] == FieldChange(field: "status", from: .null, to: .string("open")))
+    }
+
+    @Test func updatedAtMovesForwardEvenWhenTheClockDoesNot() throws {
+        let current = record()
+        let commit = try #require(try TaskEngine.commit(mutation([.title("Again")]), to: current, at: Timestamp(microseconds: 10)))
+        #expect(commit.record.updatedAt == current.updatedAt.next)
+    }
+
+    @Test func refusesAStalePreconditionBeforeAnythingElse() {
+        let current = record()
+        #expect(throws: TaskportError.versionMismatch(current: 3)) {
+            try TaskEngine.commit(mutation([.title("")], .version(2)), to: current, at: .now())
+        }
+        #expect(throws: TaskportError.versionMismatch(current: 3)) {
+            try TaskEngine.commit(mutation([.title("x")], .updatedAt(current.updatedAt.next)), to: current, at: .now())
+        }
+    }
+
+    @Test func aPatchThatChangesNothingCommitsNothing() throws {
+        #expect(try TaskEngine.commit(mutation([.title("Call back"), .notes(nil)]), to: record(), at: .now()) == nil)
+    }
+
+    @Test func validatesTheResult() {
+        #expect(throws: TaskportError.invalid([FieldProblem(.title, "is a required field")])) {
+            try TaskEngine.commit(mutation([.title("   ")]), to: record(), at: .now())
+        }
+    }
+
+    @Test func movingTheDueTimeRearmsTheReminder() throws {
+        let current = record { $0.dueAt = Timestamp(microseconds: 0); $0.reminded = true; $0.notifyByEmail = true }
+        let moved = try #require(try TaskEngine.commit(mutation([.dueAt(Timestamp(microseconds: 99))]), to: current, at: .now()))
+        #expect(moved.record.content.reminded == false)
+        let explicit = try #require(try TaskEngine.commit(mutation([.dueAt(nil), .reminded(true)]), to: current, at: .now()))
+        #expect(explicit.record.content.reminded == true)
+    }
+
+    @Test func mergesMetadataAndReplacesItWhole() {
+        let content = record { $0.metadata = ["a": .integer(1), "b": .object(["c": .bool(true)])] }.content
+        let merged = TaskPatch([.mergeMetadata(["a": .null, "b": .object(["d": .string("x")])])]).applied(to: content)
+        #expect(merged.metadata == ["b": .object(["c": .bool(true), "d": .string("x")])])
+        #expect(TaskPatch([.metadata(["z": .null])]).applied(to: content).metadata == ["z": .null])
+    }
+
+    @Test func creationRecordsEverySetFieldFromNull() throws {
+        var content = TaskContent(title: "New")
+        content.priority = "high"
+        let changes = try TaskEngine.creationChanges(content)
+        #expect(changes == [FieldChange(field: "title", from: .null, to: .string("New")), FieldChange(field: "priority", from: .null, to: .string("high"))])
+    }
+}
+
+@Suite struct ValidationTests {
+    @Test func listsEveryProblem() {
+        var content = TaskContent(title: String(repeating: "x", count: 501))
+        content.timeZone = "Europe/Nowhere"
+        content.attachments = ["https://example.com/a.pdf", "/relative"]
+        content.subjectID = ""
+        #expect(content.problems().map(\.field) == ["title", "timeZone", "subjectId", "attachments"])
+    }
+
+    @Test func acceptsAFullTask() {
+        var content = TaskContent(title: "Renew")
+        content.timeZone = "America/New_York"
+        content.attachments = ["https://example.com/a.pdf", "http://files.example.org/b"]
+        #expect(content.problems().isEmpty)
+    }
+}
+
+@Suite struct ReferenceAndCursorTests {
+    @Test func readsPathSegments() {
+        let id = UUID()
+        #expect(TaskReference("42") == .number(42))
+        #expect(TaskReference(id.uuidString.lowercased()) == .id(id))
+        #expect(TaskReference("0") == nil)
+        #expect(TaskReference("-3") == nil)
+        #expect(TaskReference("abc") == nil)
+    }
+
+    @Test func cursorsRoundTripAndRejectForgeries() {
+        #expect(TaskCursor.decode(TaskCursor.encode(afterNumber: 1234)) == 1234)
+        #expect(TaskCursor.decode("bm90IGEgY3Vyc29y") == nil)
+        #expect(TaskCursor.decode("%%%") == nil)
+    }
+
+    @Test func apiKeysAreRandomAndHashed() {
+        let a = APIKeySecret.generate()
+        let b = APIKeySecret.generate()
+        #expect(a.plaintext != b.plaintext)
+        #expect(a.plaintext.hasPrefix("tpk_"))
+        #expect(a.hash == APIKeySecret.hash(of: a.plaintext))
+        #expect(a.hash.count == 64)
+        #expect(!a.hash.contains(a.plaintext))
+    }
+}
