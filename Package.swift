@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "TaskportServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -76,3 +76,26 @@ extension Response {
         )
     }
 }
+
+/// Undoes the percent-encoding that generated server code applies to string response headers,
+/// so that clients read `ETag: "3"` rather than `ETag: %223%22`. Only the named headers are touched;
+/// the values Taskport puts in them (entity tags, paths) never contain a literal `%`.
+public struct GeneratedHeaderDecodingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let names: [HTTPField.Name]
+
+    public init(_ names: [HTTPField.Name]) {
+        self.names = names
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var response = try await next(request, context)
+        for name in names {
+            if let value = response.headers[name], value.contains("%"), let decoded = value.removingPercentEncoding {
+                response.headers[name] = decoded
+            }
+        }
+        return response
+    }
+}

@@ -18,11 +18,11 @@ public final class SQLiteStore: Sendable {
     public convenience init(path: String, durability: Durability = .full) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // Opening the pool turns WAL on and sets NORMAL; every write goes through this one writer connection.
         let synchronous = durability == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        try self.init(writer: pool)
     }
 
     /// A private database in memory, for tests.

@@ -23,6 +23,7 @@ public enum NativeSurface {
     ) throws {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(ProblemEnvelope()))
+            .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag, .location]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: BodyLimitMiddleware())
         try NativeAPI(store: store).registerHandlers(on: group, serverURL: Servers.Server1.url())
