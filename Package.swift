@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskportHTTPTests",
-            dependencies: ["TaskportHTTP", "TaskportSQLite"],
+            dependencies: ["TaskportHTTP", "TaskportSQLite", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -82,26 +82,26 @@ public enum TaskEngine {
         return empty.changes(to: content).map { FieldChange(field: $0.field, from: .null, to: $0.to) }
     }
 
-    /// Applies `mutation` to `current` at `now`. Checks the precondition first, then validates.
+    /// Applies `mutation` to `current` at `now`: validates the result first (a patch that is wrong
+    /// whatever the version is `.invalid`), then checks the precondition.
     /// Returns nil when the mutation changes nothing (no new version, no audit entry).
     public static func commit(
         _ mutation: TaskMutation, to current: TaskRecord, at now: Timestamp
     ) throws(TaskportError) -> TaskCommit? {
-        if let precondition = mutation.precondition, !precondition.isMet(by: current) {
-            throw .versionMismatch(current: current.version)
-        }
         var next = current
         next.version = current.version + 1
         next.updatedAt = max(now, current.updatedAt.next)
-        switch mutation.kind {
-        case .delete:
-            return TaskCommit(record: next, action: .deleted, changes: [])
-        case .patch(let patch):
+        var action = AuditAction.deleted
+        if case .patch(let patch) = mutation.kind {
+            action = .updated
             next.content = patch.applied(to: current.content)
-            let changes = current.content.changes(to: next.content)
-            if changes.isEmpty { return nil }
             try next.content.validate()
-            return TaskCommit(record: next, action: .updated, changes: changes)
         }
+        if let precondition = mutation.precondition, !precondition.isMet(by: current) {
+            throw .versionMismatch(current: current.version)
+        }
+        let changes = current.content.changes(to: next.content)
+        if action == .updated, changes.isEmpty { return nil }
+        return TaskCommit(record: next, action: action, changes: changes)
     }
 }

@@ -35,6 +35,8 @@ public enum TaskportError: Error, Sendable, Hashable {
     case unsupportedMediaType(String)
     /// The request conflicts with the state of the store, e.g. a name that is taken.
     case conflict(String)
+    /// The path exists but does not take this method; lists the methods it takes.
+    case methodNotAllowed(allowed: [String])
 
     public static func invalid(_ field: TaskField, _ message: String) -> TaskportError {
         .invalid([FieldProblem(field, message)])
@@ -52,6 +54,8 @@ public enum TaskportError: Error, Sendable, Hashable {
             problems.map { "\($0.field): \($0.message)" }.joined(separator: "\n")
         case .payloadTooLarge(let limit):
             "The request body is larger than \(limit) bytes"
+        case .methodNotAllowed(let allowed):
+            "This resource only takes \(allowed.joined(separator: ", "))"
         }
     }
 }

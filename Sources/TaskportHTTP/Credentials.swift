@@ -64,6 +64,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var iat: IssuedAtClaim
     public var exp: ExpirationClaim
 
+    /// The user's id, as the token states it.
+    public var userID: String { sub.value }
+
     public func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
         guard iss.value == TokenAuthority.issuer else {
@@ -85,12 +88,19 @@ public struct TokenAuthority: Sendable {
         let secret = try await directory.secret(named: secretName) {
             SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
         }
-        return await TokenAuthority(secret: secret)
+        guard let bytes = Data(base64Encoded: secret) else {
+            throw TaskportError.conflict("The stored signing key '\(secretName)' is not base64")
+        }
+        return try await TokenAuthority(key: SymmetricKey(data: bytes))
     }
 
-    public init(secret: String) async {
+    /// An authority signing with `key`, which must be at least 256 bits long.
+    public init(key: SymmetricKey) async throws {
+        guard key.bitCount >= 256 else {
+            throw TaskportError.conflict("An HS256 signing key must be at least 256 bits long")
+        }
         keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: Data(secret.utf8)), digestAlgorithm: .sha256)
+        await keys.add(hmac: HMACKey(key: key), digestAlgorithm: .sha256)
     }
 
     /// A token for the principal that expires after `lifetime` seconds.
@@ -123,7 +133,7 @@ public struct TokenAuthority: Sendable {
     /// The principal a verified token stands for, if its user still exists in its tenant.
     public func principal(for token: String, in directory: any DirectoryStore) async throws -> Principal {
         let claims = try await verify(token)
-        guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.sub.value),
+        guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.userID),
             let user = try await directory.user(userID, in: tenantID)
         else { throw TaskportError.unauthenticated("The token's user does not exist") }
         return Principal(tenantID: tenantID, user: user)

@@ -99,3 +99,19 @@ public struct GeneratedHeaderDecodingMiddleware<Context: RequestContext>: Router
         return response
     }
 }
+
+extension RouterMethods {
+    /// Answers `methodNotAllowed` (405, with the allowed methods) for the methods a surface's
+    /// paths do not take, instead of a bare 404. `paths` maps each path to the methods it takes.
+    public func refuseOtherMethods(_ paths: [String: [HTTPRequest.Method]]) {
+        let candidates: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
+        for (path, allowed) in paths {
+            let names = allowed.map(\.rawValue)
+            for method in candidates where !allowed.contains(method) {
+                on(RouterPath(path), method: method) { _, _ -> Response in
+                    throw TaskportError.methodNotAllowed(allowed: names)
+                }
+            }
+        }
+    }
+}

@@ -97,9 +97,15 @@ import Testing
         #expect(commit.record.updatedAt == current.updatedAt.next)
     }
 
-    @Test func refusesAStalePreconditionBeforeAnythingElse() {
+    @Test func refusesAStalePreconditionAndAnInvalidPatchFirst() {
         let current = record()
         #expect(throws: TaskportError.versionMismatch(current: 3)) {
+            try TaskEngine.commit(mutation([.title("Fine")], .version(2)), to: current, at: .now())
+        }
+        #expect(throws: TaskportError.versionMismatch(current: 3)) {
+            try TaskEngine.commit(mutation([.title("Call back")], .version(2)), to: current, at: .now())
+        }
+        #expect(throws: TaskportError.invalid([FieldProblem(.title, "is a required field")])) {
             try TaskEngine.commit(mutation([.title("")], .version(2)), to: current, at: .now())
         }
         #expect(throws: TaskportError.versionMismatch(current: 3)) {

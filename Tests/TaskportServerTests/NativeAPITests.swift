@@ -224,6 +224,11 @@ struct NativeAPITests {
             #expect((invalid["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } == ["title", "timeZone"])
             try await api.send(.post, "/v1/tasks", #"{"notes":"no title"}"#).problem(.badRequest)
             try await api.send(.post, "/v1/tasks", #"{"title":"x","extra":1}"#).problem(.badRequest)
+            try await api.send(.post, "/v1/tasks", #"{"title":"x","completed":null}"#).problem(.badRequest)
+            try await api.send(.post, "/v1/tasks", #"{"title":null}"#).problem(.badRequest)
+            let withNulls = try await api.create(#"{"title":"Nulls are unset","notes":null,"dueAt":null,"assignee":null,"metadata":null}"#)
+            #expect(withNulls["notes"] is NSNull)
+            #expect((withNulls["metadata"] as? [String: Any])?.isEmpty == true)
             let task = try await api.send(.get, path)
             #expect(task.headers[.eTag] == #""1""#)
             #expect(try await h.store.history(of: .id(UUID(uuidString: created["id"] as! String)!), in: h.tenant.id)?.count == 1)
@@ -322,6 +327,10 @@ struct NativeAPITests {
             #expect(document.status == .ok)
             #expect(String(buffer: document.body).hasPrefix("openapi: 3.1.0"))
             #expect(try await api.client.execute(uri: "/openapi/missing.yaml", method: .get).status == .notFound)
+            let trace = try await api.send(.trace, "/v1/tasks")
+            try trace.problem(.methodNotAllowed)
+            #expect(trace.headers[.allow] == "GET, POST")
+            try await api.send(.put, "/v1/tasks/\(UUID())", #"{"title":"x"}"#).problem(.methodNotAllowed)
         }
     }
 }

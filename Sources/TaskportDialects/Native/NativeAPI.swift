@@ -27,6 +27,11 @@ public enum NativeSurface {
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: BodyLimitMiddleware())
         try NativeAPI(store: store).registerHandlers(on: group, serverURL: Servers.Server1.url())
+        group.refuseOtherMethods([
+            "/v1/tasks": [.get, .post],
+            "/v1/tasks/:taskId": [.get, .patch, .delete],
+            "/v1/tasks/:taskId/history": [.get],
+        ])
     }
 }
 
@@ -65,7 +70,7 @@ package struct NativeAPI: APIProtocol {
         let principal = try Self.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let task = try await store.create(
-            TaskCreation(tenantID: principal.tenantID, content: try TaskContent(body), actor: principal.actor(surface: NativeSurface.name))
+            TaskCreation(tenantID: principal.tenantID, content: body.content, actor: principal.actor(surface: NativeSurface.name))
         )
         return .created(
             .init(
@@ -141,34 +146,5 @@ package struct NativeAPI: APIProtocol {
             let version = Int64(value.dropFirst().dropLast()), version > 0
         else { return .version(0) }
         return .version(version)
-    }
-}
-
-extension TaskContent {
-    /// The content of a task created through the native API.
-    init(_ body: Components.Schemas.TaskCreate) throws {
-        self.init(title: body.title)
-        notes = body.notes
-        type = body._type
-        status = body.status
-        priority = body.priority
-        completed = body.completed ?? false
-        dueAt = body.dueAt
-        timeZone = body.timeZone
-        subjectID = body.subjectId
-        scopeID = body.scopeId
-        if let assignee = body.assignee {
-            guard let id = UUID(uuidString: assignee.id) else { throw TaskportError.invalid(.assignee, "id is not a UUID") }
-            self.assignee = Assignee(assignee._type == .team ? .team : .user, id)
-        }
-        if let responsible = body.responsibleId {
-            guard let id = UUID(uuidString: responsible) else { throw TaskportError.invalid(.responsibleId, "is not a UUID") }
-            responsibleID = id
-        }
-        attachments = body.attachments ?? []
-        metadata = body.metadata ?? [:]
-        notifyByEmail = body.notifyByEmail ?? false
-        reminded = body.reminded ?? false
-        visibleToEveryone = body.visibleToEveryone ?? false
     }
 }

@@ -136,14 +136,38 @@ struct NativeAuditEntry: Encodable, Hashable, Sendable {
 package struct TaskMergePatch: Decodable, Hashable, Sendable {
     let patch: TaskPatch
 
-    static let readOnly: Set<String> = ["id", "number", "creatorId", "version", "createdAt", "updatedAt"]
+    package init(from decoder: any Decoder) throws {
+        patch = try TaskMembers.read(from: decoder, metadata: .merge)
+    }
+}
+
+/// A new task: the same members as a patch, with `title` required.
+package struct NativeTaskCreate: Decodable, Hashable, Sendable {
+    let content: TaskContent
 
     package init(from decoder: any Decoder) throws {
+        let patch = try TaskMembers.read(from: decoder, metadata: .replace)
+        guard patch.edits.contains(where: { if case .title = $0 { true } else { false } }) else {
+            throw DecodingError.keyNotFound(
+                AnyMember("title"), .init(codingPath: decoder.codingPath, debugDescription: "title is required")
+            )
+        }
+        content = patch.applied(to: TaskContent(title: ""))
+    }
+}
+
+/// Reads the members of a native task body into edits.
+enum TaskMembers {
+    enum Metadata { case merge, replace }
+
+    static let readOnly: Set<String> = ["id", "number", "creatorId", "version", "createdAt", "updatedAt"]
+
+    static func read(from decoder: any Decoder, metadata: Metadata) throws -> TaskPatch {
         let container = try decoder.container(keyedBy: AnyMember.self)
         var patch = TaskPatch()
         for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
             guard let field = TaskField(rawValue: key.stringValue) else {
-                let reason = Self.readOnly.contains(key.stringValue) ? "is read-only" : "is not a member of a task"
+                let reason = readOnly.contains(key.stringValue) ? "is read-only" : "is not a member of a task"
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: reason)
             }
             func optional<T: Decodable>(_ type: T.Type) throws -> T? { try container.decodeIfPresent(type, forKey: key) }
@@ -163,17 +187,17 @@ package struct TaskMergePatch: Decodable, Hashable, Sendable {
             case .responsibleId: patch.append(.responsibleID(try container.decodeUUIDIfPresent(forKey: key)))
             case .attachments: patch.append(.attachments(try optional([String].self) ?? []))
             case .metadata:
-                if let object = try optional(JSONObject.self) {
-                    patch.append(.mergeMetadata(object))
-                } else {
-                    patch.append(.metadata([:]))
+                let object = try optional(JSONObject.self)
+                switch (object, metadata) {
+                case (let object?, .merge): patch.append(.mergeMetadata(object))
+                case (let object, _): patch.append(.metadata(object ?? [:]))
                 }
             case .notifyByEmail: patch.append(.notifyByEmail(try required(Bool.self)))
             case .reminded: patch.append(.reminded(try required(Bool.self)))
             case .visibleToEveryone: patch.append(.visibleToEveryone(try required(Bool.self)))
             }
         }
-        self.patch = patch
+        return patch
     }
 }
 

@@ -25,12 +25,15 @@ struct ProblemEnvelope: ErrorEnvelope {
             case .payloadTooLarge: (.contentTooLarge, "too-large")
             case .unsupportedMediaType: (.unsupportedMediaType, "unsupported-media-type")
             case .conflict: (.conflict, "conflict")
+            case .methodNotAllowed: (.methodNotAllowed, "method-not-allowed")
             }
         var problems: [FieldProblem]?
         if case .invalid(let list) = error { problems = list }
         var response = problem(status, kind: kind, detail: error.message, errors: problems)
-        if case .unauthenticated = error {
-            response.headers[.wwwAuthenticate] = "Bearer"
+        switch error {
+        case .unauthenticated: response.headers[.wwwAuthenticate] = "Bearer"
+        case .methodNotAllowed(let allowed): response.headers[.allow] = allowed.joined(separator: ", ")
+        default: break
         }
         return response
     }
