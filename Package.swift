@@ -71,6 +71,21 @@ let package = Package(
             swiftSettings: dialectSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Rollout Universal CRM's tasks API, from the vendor's own OpenAPI document.
+        .target(
+            name: "RolloutDialect",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            path: "Sources/TaskportDialects/Rollout",
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: dialectSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -79,6 +94,7 @@ let package = Package(
                 "TaskportSQLite",
                 "TaskportHTTP",
                 "NativeDialect",
+                "RolloutDialect",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -62,6 +62,22 @@ public struct Principal: Sendable, Hashable {
     }
 }
 
+/// A credential a surface's clients name on each call, e.g. a Rollout connected credential.
+public struct Credential: Sendable, Hashable {
+    public var id: UUID
+    public var tenantID: UUID
+    /// The surface it belongs to, e.g. `rollout`.
+    public var surface: String
+    public var name: String
+
+    public init(id: UUID, tenantID: UUID, surface: String, name: String) {
+        self.id = id
+        self.tenantID = tenantID
+        self.surface = surface
+        self.name = name
+    }
+}
+
 /// A newly made API key. The plaintext is shown once; only its hash is stored.
 public struct APIKeySecret: Sendable {
     public var id: UUID
@@ -110,6 +126,11 @@ public protocol DirectoryStore: Sendable {
     func principal(forAPIKeyHash hash: String) async throws -> Principal?
     /// Revokes a key; returns false if the tenant has no such key.
     func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool
+
+    /// Creates a credential of a surface in a tenant.
+    func createCredential(surface: String, name: String, in tenantID: UUID) async throws -> Credential
+    /// The tenant's live credential of that surface with this id, if any.
+    func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential?
 
     /// A server-wide secret by name, made by `make` on first use and shared by every server on the store.
     func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String

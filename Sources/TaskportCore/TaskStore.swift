@@ -5,6 +5,8 @@ public struct TaskQuery: Sendable, Hashable {
     public var completed: Bool?
     /// A user or team id.
     public var assigneeID: UUID?
+    /// Whom or what the tasks are about.
+    public var subjectID: String?
     /// Due strictly before.
     public var dueBefore: Timestamp?
     /// Due at or after.

@@ -24,7 +24,7 @@ public enum ClientErrors {
             }
         case let error as HTTPError:
             switch error.status.code {
-            case 413: return .payloadTooLarge(limit: BodyLimitMiddleware<BasicRequestContext>.maximumBytes)
+            case 413: return .payloadTooLarge(limit: BodyLimit.maximumBytes)
             case 401: return .unauthenticated(error.body ?? "Authentication required")
             case 404: return .notFound(error.body ?? "Not found")
             case 400..<500: return .malformed(error.body ?? "Bad request")

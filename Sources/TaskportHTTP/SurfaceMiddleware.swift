@@ -7,10 +7,10 @@ import TaskportCore
 
 /// How one surface writes its errors: its status codes and its error envelope.
 public protocol ErrorEnvelope: Sendable {
-    /// The response for a client error.
-    func response(for error: TaskportError) -> Response
+    /// The response for a client error, in a form the request accepts.
+    func response(for error: TaskportError, to request: Request) -> Response
     /// The response for a fault of the server itself; it must not reveal internals.
-    func serverFaultResponse() -> Response
+    func serverFaultResponse(to request: Request) -> Response
 }
 
 /// Catches everything a surface's routes throw and answers in that surface's own error format.
@@ -29,25 +29,28 @@ public struct SurfaceErrorMiddleware<Context: RequestContext, Envelope: ErrorEnv
             return try await next(request, context)
         } catch {
             if let clientError = ClientErrors.classify(error) {
-                return envelope.response(for: clientError)
+                return envelope.response(for: clientError, to: request)
             }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            return envelope.serverFaultResponse()
+            return envelope.serverFaultResponse(to: request)
         }
     }
 }
 
+/// The largest request body any surface reads.
+public enum BodyLimit {
+    /// 1 MiB.
+    public static let maximumBytes = 1 << 20
+}
+
 /// Refuses bodies over the limit with `payloadTooLarge` before any handler reads them.
 public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// 1 MiB.
-    public static var maximumBytes: Int { 1 << 20 }
-
     public init() {}
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let limit = Self.maximumBytes
+        let limit = BodyLimit.maximumBytes
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw TaskportError.payloadTooLarge(limit: limit)
         }

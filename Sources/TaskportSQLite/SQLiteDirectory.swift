@@ -118,6 +118,27 @@ extension SQLiteStore: DirectoryStore {
         }
     }
 
+    public func createCredential(surface: String, name: String, in tenantID: UUID) async throws -> Credential {
+        let credential = Credential(id: UUID(), tenantID: tenantID, surface: surface, name: name)
+        try await insert(unique: "credential exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO credentials (id, tenant_id, surface, name, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [credential.id.text, tenantID.text, surface, name, Timestamp.now().microseconds]
+            )
+        }
+        return credential
+    }
+
+    public func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT name FROM credentials WHERE id = ? AND surface = ? AND tenant_id = ? AND revoked_at IS NULL",
+                arguments: [id.text, surface, tenantID.text]
+            ).map { Credential(id: id, tenantID: tenantID, surface: surface, name: $0["name"]) }
+        }
+    }
+
     public func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String {
         try await writer.write { db in
             try db.execute(

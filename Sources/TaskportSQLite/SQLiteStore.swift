@@ -81,6 +81,10 @@ extension SQLiteStore: TaskStore {
             conditions.append("(assignee_user_id = ? OR assignee_team_id = ?)")
             arguments += [assignee.text, assignee.text]
         }
+        if let subject = query.subjectID {
+            conditions.append("subject_id = ?")
+            arguments += [subject]
+        }
         if let dueBefore = query.dueBefore {
             conditions.append("due_at < ?")
             arguments += [dueBefore.microseconds]

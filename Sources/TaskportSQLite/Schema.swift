@@ -8,6 +8,9 @@ enum Schema {
         migrator.registerMigration("v1: tenants, directory, tasks, audit, outbox") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2: connected credentials") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -113,5 +116,18 @@ enum Schema {
             lease_until INTEGER
         );
         CREATE INDEX outbox_due ON outbox_messages (available_at) WHERE state = 'pending';
+        """
+
+    /// Credentials a surface's clients name on each call (Rollout's `X-Rollout-Credential-Id`).
+    private static let v2 = """
+        CREATE TABLE credentials (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            surface TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE INDEX credentials_by_tenant ON credentials (tenant_id, surface);
         """
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NativeDialect
+import RolloutDialect
 import NIOCore
 import TaskportCore
 import TaskportHTTP
@@ -23,10 +24,10 @@ public struct ServerConfiguration: Sendable {
 /// OpenAPI documents. The CLI and the tests both start Taskport through this.
 public func buildApplication(
     _ configuration: ServerConfiguration, store: any TaskStore & DirectoryStore
-) throws -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
-    let router = try buildRouter(store: store)
+    let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store))
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
@@ -34,7 +35,7 @@ public func buildApplication(
     )
 }
 
-func buildRouter(store: any TaskStore & DirectoryStore) throws -> Router<BasicRequestContext> {
+func buildRouter(store: any TaskStore & DirectoryStore, tokens: TokenAuthority) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -45,7 +46,10 @@ func buildRouter(store: any TaskStore & DirectoryStore) throws -> Router<BasicRe
         }
         return .json(.serviceUnavailable, ["type": "urn:taskport:problem:not-ready", "title": "Service Unavailable", "detail": "The store does not answer"], contentType: "application/problem+json")
     }
-    let documents = ["native.yaml": try NativeSurface.openAPIDocument()]
+    let documents = [
+        "native.yaml": try NativeSurface.openAPIDocument(),
+        "rollout.yaml": try RolloutSurface.openAPIDocument(),
+    ]
     router.get("/openapi/:document") { _, context -> Response in
         guard let name = context.parameters.get("document"), let text = documents[name] else {
             throw HTTPError(.notFound)
@@ -53,6 +57,7 @@ func buildRouter(store: any TaskStore & DirectoryStore) throws -> Router<BasicRe
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     try NativeSurface.register(on: router, store: store)
+    try RolloutSurface.register(on: router, store: store, tokens: tokens, views: [NativeSurface.view])
     return router
 }
 

@@ -12,9 +12,15 @@ public enum DemoData {
             public var apiKey: String
         }
 
+        public struct Rollout: Codable, Sendable, Equatable {
+            public var bearer: String
+            public var credentialId: String
+        }
+
         public var baseURL: String
         public var tenantId: String
         public var native: Native
+        public var rollout: Rollout?
     }
 
     /// Creates the demo tenant if it is missing and returns its credentials. Run again with the
@@ -40,7 +46,18 @@ public enum DemoData {
             try await store.addAPIKey(key, named: "demo", for: alice.id, in: tenant.id)
             apiKey = key.plaintext
         }
-        return Credentials(baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey!))
+        let principal = Principal(tenantID: tenant.id, user: alice)
+        var rollout = previous?.rollout
+        if let current = rollout, try await !RolloutCredentials.isValid(current.bearer, current.credentialId, for: principal, in: store) {
+            rollout = nil
+        }
+        if rollout == nil {
+            let minted = try await RolloutCredentials.mint(for: principal, in: store, lifetime: RolloutCredentials.demoLifetime)
+            rollout = Credentials.Rollout(bearer: minted.token, credentialId: minted.credential.id.uuidString.lowercased())
+        }
+        return Credentials(
+            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey!), rollout: rollout
+        )
     }
 
     static func createTenant(_ store: any TaskStore & DirectoryStore) async throws -> Tenant {

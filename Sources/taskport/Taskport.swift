@@ -10,7 +10,10 @@ import TaskportServer
 struct Taskport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A self-hosted task service that speaks the Rollout, Nexudus, Thena and Maxsight task APIs.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self,
+            RolloutCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -57,7 +60,7 @@ struct Serve: AsyncParsableCommand {
         if demo {
             try await writeDemoCredentials(database)
         }
-        let app = try buildApplication(ServerConfiguration(host: host, port: port, logLevel: level), store: database)
+        let app = try await buildApplication(ServerConfiguration(host: host, port: port, logLevel: level), store: database)
         try await app.runService()
     }
 
@@ -241,6 +244,35 @@ struct APIKeyCommand: AsyncParsableCommand {
                 throw ValidationError("No live key \(id) in tenant '\(tenant.tenant)'")
             }
             print("revoked \(id)")
+        }
+    }
+}
+
+struct RolloutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout", abstract: "Credentials for Rollout clients.", subcommands: [Token.self]
+    )
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a Rollout credential and a signed token for a user: the Authorization bearer and X-Rollout-Credential-Id a client sends."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The email of the user the token acts as.") var email: String
+        @Option(help: "How many days the token is valid.") var days: Int = 30
+        @Option(help: "A label for the credential.") var name: String = "cli"
+
+        func run() async throws {
+            guard days > 0 else { throw ValidationError("--days must be positive") }
+            let database = try store.open()
+            let tenantID = try await tenant.resolve(in: database).id
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            let minted = try await RolloutCredentials.mint(
+                for: Principal(tenantID: tenantID, user: user), in: database, lifetime: TimeInterval(days) * 86_400, credentialName: name
+            )
+            print("Authorization: Bearer \(minted.token)")
+            print("X-Rollout-Credential-Id: \(minted.credential.id.uuidString.lowercased())")
         }
     }
 }

@@ -237,6 +237,7 @@ struct TaskStoreContractTests {
                     $0.completed = index.isMultiple(of: 2)
                     $0.dueAt = Timestamp(microseconds: base.microseconds + Int64(index) * 86_400_000_000)
                     $0.assignee = index < 3 ? .user(f.bob.id) : nil
+                    $0.subjectID = index == 4 ? "person-4" : nil
                 }
             )
         }
@@ -248,6 +249,9 @@ struct TaskStoreContractTests {
         var assigned = TaskQuery()
         assigned.assigneeID = f.bob.id
         #expect(try await f.store.tasks(matching: assigned, in: f.tenant.id).tasks.count == 3)
+        var subject = TaskQuery()
+        subject.subjectID = "person-4"
+        #expect(try await f.store.tasks(matching: subject, in: f.tenant.id).tasks.map(\.content.title) == ["Task 4"])
         var due = TaskQuery()
         due.dueAfter = created[2].content.dueAt
         due.dueBefore = created[5].content.dueAt
@@ -292,6 +296,12 @@ struct TaskStoreContractTests {
         #expect(try await f.store.revokeAPIKey(key.id, in: f.otherTenant.id) == false)
         #expect(try await f.store.revokeAPIKey(key.id, in: f.tenant.id) == true)
         #expect(try await f.store.principal(forAPIKeyHash: key.hash) == nil)
+
+        let credential = try await f.store.createCredential(surface: "rollout", name: "crm", in: f.tenant.id)
+        #expect(try await f.store.credential(credential.id, surface: "rollout", in: f.tenant.id) == credential)
+        #expect(try await f.store.credential(credential.id, surface: "rollout", in: f.otherTenant.id) == nil)
+        #expect(try await f.store.credential(credential.id, surface: "nexudus", in: f.tenant.id) == nil)
+        #expect(try await f.store.credential(UUID(), surface: "rollout", in: f.tenant.id) == nil)
 
         let first = try await f.store.secret(named: "jwt") { "one" }
         let second = try await f.store.secret(named: "jwt") { "two" }

@@ -43,7 +43,7 @@ struct NativeHarness {
     }
 
     func run(_ test: @Sendable (NativeClient) async throws -> Void) async throws {
-        let app = try buildApplication(ServerConfiguration(logLevel: .error), store: store)
+        let app = try await buildApplication(ServerConfiguration(logLevel: .error), store: store)
         try await app.test(.router) { client in try await test(NativeClient(client: client, key: key)) }
     }
 }

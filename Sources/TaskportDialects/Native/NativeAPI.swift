@@ -3,11 +3,21 @@ public import Hummingbird
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
-import TaskportHTTP
+public import TaskportHTTP
 
 /// Taskport's own API under `/v1`, as `openapi.yaml` beside this file describes it.
 public enum NativeSurface {
     static let name = "native"
+
+    /// How the native API shows a task: its UUID and its native JSON.
+    public static let view = TaskView(
+        surface: name,
+        id: { .string($0.id.uuidString.lowercased()) },
+        record: { task in
+            let data = (try? JSONEncoder().encode(NativeTask(task))) ?? Data("{}".utf8)
+            return (try? JSONDecoder().decode(JSONObject.self, from: data)) ?? [:]
+        }
+    )
 
     /// The OpenAPI document this surface implements, as served at `/openapi/native.yaml`.
     public static func openAPIDocument() throws -> String {
@@ -26,7 +36,10 @@ public enum NativeSurface {
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag, .location]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: BodyLimitMiddleware())
-        try NativeAPI(store: store).registerHandlers(on: group, serverURL: Servers.Server1.url())
+        try NativeAPI(store: store).registerHandlers(
+            on: group, serverURL: Servers.Server1.url(),
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        )
         group.refuseOtherMethods([
             "/v1/tasks": [.get, .post],
             "/v1/tasks/:taskId": [.get, .patch, .delete],
@@ -45,7 +58,7 @@ package struct NativeAPI: APIProtocol {
     }
 
     package func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
-        let principal = try Self.caller()
+        let principal = try RequestScope.caller()
         let parameters = input.query
         let limit = parameters.limit ?? 50
         guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
@@ -67,84 +80,53 @@ package struct NativeAPI: APIProtocol {
     }
 
     package func createTask(_ input: Operations.CreateTask.Input) async throws -> Operations.CreateTask.Output {
-        let principal = try Self.caller()
+        let principal = try RequestScope.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let task = try await store.create(
             TaskCreation(tenantID: principal.tenantID, content: body.content, actor: principal.actor(surface: NativeSurface.name))
         )
         return .created(
             .init(
-                headers: .init(eTag: Self.entityTag(task), location: "/v1/tasks/\(task.id.uuidString.lowercased())"),
+                headers: .init(eTag: EntityTag.of(task), location: "/v1/tasks/\(task.id.uuidString.lowercased())"),
                 body: .json(NativeTask(task))
             )
         )
     }
 
     package func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
-        let principal = try Self.caller()
-        let task = try await Self.found(store.task(Self.reference(input.path.taskId), in: principal.tenantID))
-        return .ok(.init(headers: .init(eTag: Self.entityTag(task)), body: .json(NativeTask(task))))
+        let principal = try RequestScope.caller()
+        let task = try await RequestScope.found(store.task(RequestScope.task(input.path.taskId), in: principal.tenantID))
+        return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(NativeTask(task))))
     }
 
     package func patchTask(_ input: Operations.PatchTask.Input) async throws -> Operations.PatchTask.Output {
-        let principal = try Self.caller()
+        let principal = try RequestScope.caller()
         guard case .applicationMergePatchJson(let body) = input.body else {
             throw TaskportError.unsupportedMediaType("Send application/merge-patch+json")
         }
         let task = try await store.apply(
             TaskMutation(
-                tenantID: principal.tenantID, task: try Self.reference(input.path.taskId), kind: .patch(body.patch),
-                precondition: input.headers.ifMatch.flatMap(Self.precondition), actor: principal.actor(surface: NativeSurface.name)
+                tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId), kind: .patch(body.patch),
+                precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0) }, actor: principal.actor(surface: NativeSurface.name)
             )
         )
-        return .ok(.init(headers: .init(eTag: Self.entityTag(task)), body: .json(NativeTask(task))))
+        return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(NativeTask(task))))
     }
 
     package func deleteTask(_ input: Operations.DeleteTask.Input) async throws -> Operations.DeleteTask.Output {
-        let principal = try Self.caller()
+        let principal = try RequestScope.caller()
         _ = try await store.apply(
             TaskMutation(
-                tenantID: principal.tenantID, task: try Self.reference(input.path.taskId), kind: .delete,
-                precondition: input.headers.ifMatch.flatMap(Self.precondition), actor: principal.actor(surface: NativeSurface.name)
+                tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId), kind: .delete,
+                precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0) }, actor: principal.actor(surface: NativeSurface.name)
             )
         )
         return .noContent(.init())
     }
 
     package func getTaskHistory(_ input: Operations.GetTaskHistory.Input) async throws -> Operations.GetTaskHistory.Output {
-        let principal = try Self.caller()
-        let entries = try await Self.found(store.history(of: Self.reference(input.path.taskId), in: principal.tenantID))
+        let principal = try RequestScope.caller()
+        let entries = try await RequestScope.found(store.history(of: RequestScope.task(input.path.taskId), in: principal.tenantID))
         return .ok(.init(body: .json(NativeHistory(entries))))
-    }
-
-    // MARK: Conventions
-
-    static func caller() throws -> Principal {
-        guard let principal = Principal.current else { throw TaskportError.unauthenticated("Missing API key") }
-        return principal
-    }
-
-    static func reference(_ text: String) throws -> TaskReference {
-        guard let reference = TaskReference(text) else { throw TaskportError.notFound("Task not found") }
-        return reference
-    }
-
-    static func found<T>(_ value: T?) throws -> T {
-        guard let value else { throw TaskportError.notFound("Task not found") }
-        return value
-    }
-
-    /// The strong entity tag of a task's version: `"7"`.
-    static func entityTag(_ task: TaskRecord) -> String { "\"\(task.version)\"" }
-
-    /// An `If-Match` value as a precondition. `*` matches any existing task; a tag that is not one
-    /// Taskport issued (weak, malformed, or a list) names no version and so never matches.
-    static func precondition(_ ifMatch: String) -> TaskPrecondition? {
-        let value = ifMatch.trimmingCharacters(in: .whitespaces)
-        if value == "*" { return nil }
-        guard value.count >= 3, value.hasPrefix("\""), value.hasSuffix("\""),
-            let version = Int64(value.dropFirst().dropLast()), version > 0
-        else { return .version(0) }
-        return .version(version)
     }
 }

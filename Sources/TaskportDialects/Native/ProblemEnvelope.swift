@@ -13,7 +13,7 @@ struct ProblemEnvelope: ErrorEnvelope {
         var errors: [FieldProblem]?
     }
 
-    func response(for error: TaskportError) -> Response {
+    func response(for error: TaskportError, to request: Request) -> Response {
         let (status, kind): (HTTPResponse.Status, String) =
             switch error {
             case .notFound: (.notFound, "not-found")
@@ -38,7 +38,7 @@ struct ProblemEnvelope: ErrorEnvelope {
         return response
     }
 
-    func serverFaultResponse() -> Response {
+    func serverFaultResponse(to request: Request) -> Response {
         problem(.internalServerError, kind: "server-fault", detail: "The server could not complete the request", errors: nil)
     }
 

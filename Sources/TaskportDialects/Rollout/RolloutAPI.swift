@@ -1,0 +1,301 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import TaskportCore
+public import TaskportHTTP
+
+/// Rollout Universal CRM's tasks API under `/api`, as `openapi.yaml` beside this file describes it.
+public enum RolloutSurface {
+    public static let name = "rollout"
+    static let credentialHeader = HTTPField.Name("X-Rollout-Credential-Id")!
+
+    /// The OpenAPI document this surface implements, as served at `/openapi/rollout.yaml`.
+    public static func openAPIDocument() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// Adds the Rollout routes under `/api`. `views` are the other surfaces whose ids and records
+    /// fill each task's `originalIds` and `original`.
+    public static func register<Context: RequestContext>(
+        on router: Router<Context>, store: any TaskStore & DirectoryStore, tokens: TokenAuthority, views: [TaskView]
+    ) throws {
+        let group = router.group()
+            .add(middleware: SurfaceErrorMiddleware(RolloutErrorEnvelope()))
+            .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
+            .add(middleware: RolloutAuthenticator(directory: store, tokens: tokens))
+            .add(middleware: BodyLimitMiddleware())
+        try RolloutAPI(store: store, views: views).registerHandlers(
+            on: group, serverURL: URL(string: "/api")!,
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        )
+        group.refuseOtherMethods([
+            "/api/tasks": [.get, .post],
+            "/api/tasks/:id": [.get, .put, .delete],
+        ])
+    }
+}
+
+/// Rollout's two credentials: a Taskport-signed JWT as `Authorization: Bearer`, and
+/// `X-Rollout-Credential-Id` naming a Rollout credential of the token's tenant.
+struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
+    let directory: any DirectoryStore
+    let tokens: TokenAuthority
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = CredentialLocation.bearer.credential(in: request) else {
+            throw TaskportError.unauthenticated("Missing bearer token")
+        }
+        let principal = try await tokens.principal(for: token, in: directory)
+        guard let header = request.headers[RolloutSurface.credentialHeader] else {
+            throw TaskportError.unauthenticated("Missing X-Rollout-Credential-Id")
+        }
+        guard let id = UUID(uuidString: header.trimmingCharacters(in: .whitespaces)),
+            try await directory.credential(id, surface: RolloutSurface.name, in: principal.tenantID) != nil
+        else {
+            throw TaskportError.unauthenticated("X-Rollout-Credential-Id names no credential of this account")
+        }
+        return try await Principal.$current.withValue(principal) { try await next(request, context) }
+    }
+}
+
+/// The handlers of the Rollout surface.
+struct RolloutAPI: APIProtocol {
+    let store: any TaskStore
+    let views: [TaskView]
+
+    func getTasks(_ input: Operations.GetTasks.Input) async throws -> Operations.GetTasks.Output {
+        let principal = try RequestScope.caller()
+        let parameters = input.query
+        let limit = parameters.limit ?? 50
+        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
+        var query = TaskQuery(limit: limit)
+        query.completed = parameters.isCompleted
+        if let person = parameters.personId { query.subjectID = person }
+        if let assignee = parameters.assignedUserId {
+            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assignedUserId: is not a user id") }
+            query.assigneeID = id
+        }
+        if let since = parameters.updatedSince {
+            guard let timestamp = Timestamp(rfc3339: since) else {
+                throw TaskportError.malformed("updatedSince: '\(since)' is not an ISO 8601 date-time")
+            }
+            query.updatedSince = timestamp
+        }
+        if let cursor = parameters.cursor {
+            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
+            query.afterNumber = after
+        }
+        let page = try await store.tasks(matching: query, in: principal.tenantID)
+        let list = RolloutTaskList(
+            results: page.tasks.map { RolloutTask($0, views: views) },
+            nextCursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+        )
+        return .ok(.init(body: .json(list)))
+    }
+
+    func postTasks(_ input: Operations.PostTasks.Input) async throws -> Operations.PostTasks.Output {
+        let principal = try RequestScope.caller()
+        let fields: RolloutInput
+        switch input.body {
+        case .json(let body): fields = RolloutInput(body)
+        case .plainText(let text): fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PostTasks.Input.Body.JsonPayload.self))
+        case .multipartForm(let parts): fields = try RolloutInput(form: try await RolloutInput.form(parts, fields: Self.field))
+        }
+        guard fields.name != nil else { throw TaskportError.invalid([FieldProblem("name", "is a required field")]) }
+        let content = try fields.patch().applied(to: TaskContent(title: ""))
+        let task = try await Self.renaming {
+            try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: RolloutSurface.name)))
+        }
+        let rendered = RolloutTask(task, views: views)
+        let headers = Operations.PostTasks.Output.Created.Headers(eTag: EntityTag.of(task))
+        return switch RolloutMediaType.preferred(input.headers.accept) {
+        case .json: .created(.init(headers: headers, body: .json(rendered)))
+        case .text: .created(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
+        case .multipart: .created(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
+        }
+    }
+
+    func getTasksId(_ input: Operations.GetTasksId.Input) async throws -> Operations.GetTasksId.Output {
+        let principal = try RequestScope.caller()
+        let task = try await RequestScope.found(store.task(RequestScope.task(input.path.id), in: principal.tenantID))
+        let rendered = RolloutTask(task, views: views)
+        let headers = Operations.GetTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
+        return switch RolloutMediaType.preferred(input.headers.accept) {
+        case .json: .ok(.init(headers: headers, body: .json(rendered)))
+        case .text: .ok(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
+        case .multipart: .ok(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
+        }
+    }
+
+    func putTasksId(_ input: Operations.PutTasksId.Input) async throws -> Operations.PutTasksId.Output {
+        let principal = try RequestScope.caller()
+        let fields: RolloutInput
+        switch input.body {
+        case .json(let body): fields = RolloutInput(body)
+        case .plainText(let text): fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PutTasksId.Input.Body.JsonPayload.self))
+        case .multipartForm(let parts): fields = try RolloutInput(form: try await RolloutInput.form(parts, fields: Self.field))
+        }
+        let patch = try fields.patch()
+        let task = try await Self.renaming {
+            try await store.apply(
+                TaskMutation(
+                    tenantID: principal.tenantID, task: try RequestScope.task(input.path.id), kind: .patch(patch),
+                    precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
+                    actor: principal.actor(surface: RolloutSurface.name)
+                )
+            )
+        }
+        let rendered = RolloutTask(task, views: views)
+        let headers = Operations.PutTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
+        return switch RolloutMediaType.preferred(input.headers.accept) {
+        case .json: .ok(.init(headers: headers, body: .json(rendered)))
+        case .text: .ok(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
+        case .multipart: .ok(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
+        }
+    }
+
+    func deleteTasksId(_ input: Operations.DeleteTasksId.Input) async throws -> Operations.DeleteTasksId.Output {
+        let principal = try RequestScope.caller()
+        _ = try await store.apply(
+            TaskMutation(
+                tenantID: principal.tenantID, task: try RequestScope.task(input.path.id), kind: .delete,
+                precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
+                actor: principal.actor(surface: RolloutSurface.name)
+            )
+        )
+        return .noContent(.init())
+    }
+
+    // MARK: Bodies
+
+    /// A `text/plain` body holds the same JSON object an `application/json` one does.
+    static func decodeJSONText<T: Decodable>(_ body: HTTPBody, as type: T.Type) async throws -> T {
+        let data = try await Data(collecting: body, upTo: BodyLimit.maximumBytes)
+        return try JSONDecoder().decode(type, from: data)
+    }
+
+    static func field(_ part: Operations.PutTasksId.Input.Body.MultipartFormPayload) -> (name: String, body: HTTPBody)? {
+        switch part {
+        case .personId(let part): ("personId", part.payload.body)
+        case .name(let part): ("name", part.payload.body)
+        case ._type(let part): ("type", part.payload.body)
+        case .assignedUserId(let part): ("assignedUserId", part.payload.body)
+        case .isCompleted(let part): ("isCompleted", part.payload.body)
+        case .dueDateTime(let part): ("dueDateTime", part.payload.body)
+        case .undocumented: nil
+        }
+    }
+
+    static func field(_ part: Operations.PostTasks.Input.Body.MultipartFormPayload) -> (name: String, body: HTTPBody)? {
+        switch part {
+        case .personId(let part): ("personId", part.payload.body)
+        case .name(let part): ("name", part.payload.body)
+        case ._type(let part): ("type", part.payload.body)
+        case .assignedUserId(let part): ("assignedUserId", part.payload.body)
+        case .isCompleted(let part): ("isCompleted", part.payload.body)
+        case .dueDateTime(let part): ("dueDateTime", part.payload.body)
+        case .undocumented: nil
+        }
+    }
+
+    /// Runs a store call and names invalid fields as Rollout spells them.
+    static func renaming<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch TaskportError.invalid(let problems) {
+            throw TaskportError.invalid(RolloutFieldNames.rename(problems))
+        }
+    }
+}
+
+extension RolloutInput {
+    init(_ body: Operations.PutTasksId.Input.Body.JsonPayload) {
+        self.init(
+            personId: body.personId, name: body.name, type: body._type, assignedUserId: body.assignedUserId,
+            isCompleted: body.isCompleted, dueDateTime: body.dueDateTime
+        )
+    }
+
+    init(_ body: Operations.PostTasks.Input.Body.JsonPayload) {
+        self.init(
+            personId: body.personId, name: body.name, type: body._type, assignedUserId: body.assignedUserId,
+            isCompleted: body.isCompleted, dueDateTime: body.dueDateTime
+        )
+    }
+}
+
+/// The three media types Rollout answers in, chosen by the request's `Accept`.
+enum RolloutMediaType {
+    case json, multipart, text
+
+    /// The most preferred of the three the client accepts; JSON when it names none of them.
+    static func preferred<T: AcceptableProtocol>(_ accept: [AcceptHeaderContentType<T>]) -> RolloutMediaType {
+        preferred(accept.sortedByQuality().map(\.contentType.rawValue))
+    }
+
+    static func preferred(_ types: [String]) -> RolloutMediaType {
+        for type in types {
+            switch type.lowercased() {
+            case "application/json", "application/*", "*/*": return .json
+            case "multipart/form-data", "multipart/*": return .multipart
+            case "text/plain", "text/*": return .text
+            default: continue
+            }
+        }
+        return .json
+    }
+}
+
+/// Rollout's errors: `{"errorMessage": "…"}`, in the media type the request accepts.
+struct RolloutErrorEnvelope: ErrorEnvelope {
+    func response(for error: TaskportError, to request: Request) -> Response {
+        let status: HTTPResponse.Status =
+            switch error {
+            case .notFound: .notFound
+            case .versionMismatch, .conflict: .conflict
+            case .invalid, .malformed: .badRequest
+            case .unauthenticated: .unauthorized
+            case .forbidden: .forbidden
+            case .payloadTooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .methodNotAllowed: .methodNotAllowed
+            }
+        var message = error.message
+        if case .invalid(let problems) = error {
+            message = RolloutFieldNames.rename(problems).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        }
+        var response = render(status, message, to: request)
+        if case .methodNotAllowed(let allowed) = error {
+            response.headers[.allow] = allowed.joined(separator: ", ")
+        }
+        return response
+    }
+
+    func serverFaultResponse(to request: Request) -> Response {
+        render(.internalServerError, "The server could not complete the request", to: request)
+    }
+
+    private func render(_ status: HTTPResponse.Status, _ message: String, to request: Request) -> Response {
+        let accepted = request.headers[values: .accept].flatMap { $0.split(separator: ",") }
+            .map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        let json = StoredJSON.encode(["errorMessage": message])
+        switch RolloutMediaType.preferred(accepted) {
+        case .json:
+            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: json)))
+        case .text:
+            return Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: json)))
+        case .multipart:
+            let boundary = "taskport-\(UUID().uuidString.lowercased())"
+            let body = "--\(boundary)\r\ncontent-disposition: form-data; name=\"errorMessage\"\r\ncontent-type: text/plain\r\n\r\n\(message)\r\n--\(boundary)--\r\n"
+            return Response(
+                status: status, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: .init(byteBuffer: .init(string: body))
+            )
+        }
+    }
+}

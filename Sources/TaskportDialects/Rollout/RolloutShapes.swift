@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+package import TaskportCore
+import TaskportHTTP
+
+/// A task as Rollout shows it: the seed's 200 schema, every required member present and
+/// `null` where there is no value. `originalIds` and `original` hold the task as each other
+/// Taskport surface shows it.
+package struct RolloutTask: Encodable, Hashable, Sendable {
+    let record: TaskRecord
+    let originalIDs: JSONObject
+    let original: JSONObject
+
+    init(_ record: TaskRecord, views: [TaskView]) {
+        self.record = record
+        originalIDs = Dictionary(uniqueKeysWithValues: views.map { ($0.surface, $0.id(record)) })
+        original = Dictionary(uniqueKeysWithValues: views.map { ($0.surface, JSONValue.object($0.record(record))) })
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, name, type, personId, assignedUserId, dueDateTime, isCompleted, created, updated, rolloutUpdated
+        case originalIds, original
+    }
+
+    /// Each member's value as JSON, in the seed's order.
+    var members: [(key: CodingKeys, value: JSONValue)] {
+        let task = record.content
+        let assignedUser = task.assignee?.kind == .user ? task.assignee?.id : nil
+        return [
+            (.id, .string(record.id.uuidString.lowercased())),
+            (.name, .string(task.title)),
+            (.type, .string(task.type ?? "")),
+            (.personId, JSONValue(task.subjectID)),
+            (.assignedUserId, JSONValue(assignedUser)),
+            (.dueDateTime, JSONValue(task.dueAt)),
+            (.isCompleted, .bool(task.completed)),
+            (.created, JSONValue(record.createdAt)),
+            (.updated, JSONValue(record.updatedAt)),
+            (.rolloutUpdated, JSONValue(record.updatedAt)),
+            (.originalIds, .object(originalIDs)),
+            (.original, .object(original)),
+        ]
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in members {
+            try container.encode(value, forKey: key)
+        }
+    }
+
+    /// The task as `multipart/form-data`: one part per member. Strings and booleans are
+    /// `text/plain` parts; `null` is an empty part; `originalIds` and `original` are JSON parts.
+    var multipartParts: [MultipartRawPart] {
+        members.map { key, value in
+            let (text, contentType): (String, String) =
+                switch value {
+                case .string(let string): (string, "text/plain")
+                case .bool(let bool): (bool ? "true" : "false", "text/plain")
+                case .null: ("", "text/plain")
+                default: (StoredJSON.encode(value), "application/json")
+                }
+            return MultipartRawPart(
+                name: key.rawValue, headerFields: [.contentType: contentType], body: HTTPBody(text)
+            )
+        }
+    }
+
+    /// The task as a JSON text, for `text/plain`.
+    var jsonText: String { StoredJSON.encode(self) }
+}
+
+/// One page of tasks.
+package struct RolloutTaskList: Encodable, Hashable, Sendable {
+    let results: [RolloutTask]
+    let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case results, nextCursor }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(results, forKey: .results)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// The members a Rollout client may send, from any of the three body types.
+struct RolloutInput: Equatable {
+    var personId: String?
+    var name: String?
+    var type: String?
+    var assignedUserId: String?
+    var isCompleted: Bool?
+    var dueDateTime: String?
+
+    static let memberNames: Set<String> = ["personId", "name", "type", "assignedUserId", "isCompleted", "dueDateTime"]
+
+    /// Reads form fields; booleans must be `true` or `false`. Unknown fields are ignored, as
+    /// unknown members of a JSON body are.
+    init(form fields: [String: String]) throws {
+        personId = fields["personId"]
+        name = fields["name"]
+        type = fields["type"]
+        assignedUserId = fields["assignedUserId"]
+        dueDateTime = fields["dueDateTime"]
+        if let completed = fields["isCompleted"] {
+            switch completed.lowercased() {
+            case "true": isCompleted = true
+            case "false": isCompleted = false
+            default: throw TaskportError.malformed("isCompleted: expected true or false, got '\(completed)'")
+            }
+        }
+    }
+
+    init(personId: String?, name: String?, type: String?, assignedUserId: String?, isCompleted: Bool?, dueDateTime: String?) {
+        self.personId = personId
+        self.name = name
+        self.type = type
+        self.assignedUserId = assignedUserId
+        self.isCompleted = isCompleted
+        self.dueDateTime = dueDateTime
+    }
+
+    /// The edits these members stand for. Members that are absent (or JSON `null`) stay as they
+    /// are; an empty `personId`, `assignedUserId` or `dueDateTime` clears it.
+    func patch() throws -> TaskPatch {
+        var patch = TaskPatch()
+        var problems: [FieldProblem] = []
+        if let name { patch.append(.title(name)) }
+        if let type { patch.append(.type(type.isEmpty ? nil : type)) }
+        if let personId { patch.append(.subjectID(personId.isEmpty ? nil : personId)) }
+        if let isCompleted { patch.append(.completed(isCompleted)) }
+        if let assignedUserId {
+            if assignedUserId.isEmpty {
+                patch.append(.assignee(nil))
+            } else if let id = UUID(uuidString: assignedUserId) {
+                patch.append(.assignee(.user(id)))
+            } else {
+                problems.append(FieldProblem("assignedUserId", "'\(assignedUserId)' is not a user of this account"))
+            }
+        }
+        if let dueDateTime {
+            if dueDateTime.isEmpty {
+                patch.append(.dueAt(nil))
+            } else if let due = Timestamp(rfc3339: dueDateTime) {
+                patch.append(.dueAt(due))
+            } else {
+                problems.append(FieldProblem("dueDateTime", "'\(dueDateTime)' is not an ISO 8601 date-time such as 2026-01-31T09:30:00Z"))
+            }
+        }
+        if !problems.isEmpty { throw TaskportError.invalid(problems) }
+        return patch
+    }
+
+    /// Reads the form fields of a multipart body, each at most `limit` bytes.
+    static func form<Part: Sendable & Hashable>(
+        _ body: MultipartBody<Part>, fields: (Part) -> (name: String, body: HTTPBody)?
+    ) async throws -> [String: String] {
+        var values: [String: String] = [:]
+        for try await part in body {
+            guard let (name, content) = fields(part) else { continue }
+            values[name] = try await String(collecting: content, upTo: BodyLimit.maximumBytes)
+        }
+        return values
+    }
+}
+
+/// The canonical field names as Rollout spells them, for error messages.
+enum RolloutFieldNames {
+    static func rename(_ problems: [FieldProblem]) -> [FieldProblem] {
+        problems.map { problem in
+            let name =
+                switch problem.field {
+                case TaskField.title.rawValue: "name"
+                case TaskField.subjectId.rawValue: "personId"
+                case TaskField.assignee.rawValue: "assignedUserId"
+                case TaskField.dueAt.rawValue: "dueDateTime"
+                case TaskField.completed.rawValue: "isCompleted"
+                default: problem.field
+                }
+            return FieldProblem(name, problem.message)
+        }
+    }
+}

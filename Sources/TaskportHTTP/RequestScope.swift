@@ -1,0 +1,42 @@
+import TaskportCore
+
+/// What every surface's handlers need to resolve a request against its caller's tenant.
+public enum RequestScope {
+    /// The authenticated caller; authentication middleware has set it before any handler runs.
+    public static func caller() throws -> Principal {
+        guard let principal = Principal.current else { throw TaskportError.unauthenticated("Authentication required") }
+        return principal
+    }
+
+    /// A task named in a path: a UUID or a positive integer. Anything else names no task (404).
+    public static func task(_ text: String, notFound message: String = "Task not found") throws -> TaskReference {
+        guard let reference = TaskReference(text) else { throw TaskportError.notFound(message) }
+        return reference
+    }
+
+    /// The value, or `notFound` when the store has none in the caller's tenant.
+    public static func found<T>(_ value: T?, notFound message: String = "Task not found") throws -> T {
+        guard let value else { throw TaskportError.notFound(message) }
+        return value
+    }
+}
+
+/// How one surface shows a task, for the unified record other surfaces (Rollout's
+/// `originalIds` and `original`) present of it.
+public struct TaskView: Sendable {
+    /// The surface's name, e.g. `native`.
+    public var surface: String
+    /// The id the surface gives the task.
+    public var id: @Sendable (TaskRecord) -> JSONValue
+    /// The task as the surface shows it.
+    public var record: @Sendable (TaskRecord) -> JSONObject
+
+    public init(
+        surface: String, id: @escaping @Sendable (TaskRecord) -> JSONValue,
+        record: @escaping @Sendable (TaskRecord) -> JSONObject
+    ) {
+        self.surface = surface
+        self.id = id
+        self.record = record
+    }
+}
