@@ -128,6 +128,7 @@ let package = Package(
             name: "TaskportServerTests",
             dependencies: [
                 "TaskportServer",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

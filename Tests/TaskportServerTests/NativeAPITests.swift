@@ -9,94 +9,10 @@ import TaskportSQLite
 import TaskportServer
 import Testing
 
-/// A Taskport application over a fresh in-memory store, with one tenant, two users, a team and
-/// an API key, plus a second tenant with its own key and task.
-struct NativeHarness {
-    let store: SQLiteStore
-    let tenant: Tenant
-    let alice: User
-    let bob: User
-    let team: Team
-    let key: String
-    let strangerKey: String
-    let strangerTask: TaskRecord
-
-    static func make() async throws -> NativeHarness {
-        let store = try SQLiteStore.inMemory()
-        let tenant = try await store.createTenant(named: "acme")
-        let alice = try await store.createUser(in: tenant.id, email: "alice@acme.test", name: "Alice", roles: ["admin"])
-        let bob = try await store.createUser(in: tenant.id, email: "bob@acme.test", name: "Bob", roles: [])
-        let team = try await store.createTeam(in: tenant.id, name: "Support")
-        let key = APIKeySecret.generate()
-        try await store.addAPIKey(key, named: "test", for: alice.id, in: tenant.id)
-        let other = try await store.createTenant(named: "globex")
-        let eve = try await store.createUser(in: other.id, email: "eve@globex.test", name: "Eve", roles: [])
-        let strangerKey = APIKeySecret.generate()
-        try await store.addAPIKey(strangerKey, named: "test", for: eve.id, in: other.id)
-        let strangerTask = try await store.create(
-            TaskCreation(tenantID: other.id, content: TaskContent(title: "Globex secret"), actor: Actor(userID: eve.id, name: eve.email, surface: "test"))
-        )
-        return NativeHarness(
-            store: store, tenant: tenant, alice: alice, bob: bob, team: team, key: key.plaintext,
-            strangerKey: strangerKey.plaintext, strangerTask: strangerTask
-        )
-    }
-
-    func run(_ test: @Sendable (NativeClient) async throws -> Void) async throws {
-        let app = try await buildApplication(ServerConfiguration(logLevel: .error), store: store)
-        try await app.test(.router) { client in try await test(NativeClient(client: client, key: key)) }
-    }
-}
-
-struct NativeClient: Sendable {
-    let client: any TestClientProtocol
-    let key: String?
-
-    func send(
-        _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-        contentType: String = "application/json", headers extra: HTTPFields = [:], key: String? = nil
-    ) async throws -> TestResponse {
-        var headers = extra
-        if let key = key ?? self.key { headers[.authorization] = "Bearer \(key)" }
-        if body != nil { headers[.contentType] = contentType }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-    }
-
-    func patch(_ uri: String, _ body: String, ifMatch: String? = nil) async throws -> TestResponse {
-        var headers: HTTPFields = [:]
-        if let ifMatch { headers[.ifMatch] = ifMatch }
-        return try await send(.patch, uri, body, contentType: "application/merge-patch+json", headers: headers)
-    }
-
-    /// Creates a task and returns its JSON.
-    func create(_ body: String = #"{"title":"Call Acme"}"#) async throws -> [String: Any] {
-        let response = try await send(.post, "/v1/tasks", body)
-        #expect(response.status == .created)
-        return try response.object()
-    }
-}
-
-extension TestResponse {
-    func object() throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
-    }
-
-    /// Asserts an RFC 9457 problem with this status, and returns its `detail`.
-    @discardableResult
-    func problem(_ status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        #expect(self.status == status, sourceLocation: sourceLocation)
-        #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
-        let problem = try object()
-        #expect(problem["status"] as? Int == Int(status.code), sourceLocation: sourceLocation)
-        #expect(problem["title"] is String, sourceLocation: sourceLocation)
-        return problem["detail"] as? String ?? ""
-    }
-}
-
 @Suite("Native API over HTTP")
 struct NativeAPITests {
     @Test func createGetAndAddressByNumber() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let response = try await api.send(
                 .post, "/v1/tasks",
@@ -122,7 +38,7 @@ struct NativeAPITests {
     }
 
     @Test func missingWrongAndRevokedKeysAre401() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let missing = try await api.client.execute(uri: "/v1/tasks", method: .get)
             try missing.problem(.unauthorized)
@@ -140,7 +56,7 @@ struct NativeAPITests {
     }
 
     @Test func anotherTenantsTaskIs404Everywhere() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let path = "/v1/tasks/\(h.strangerTask.id)"
             try await api.send(.get, path).problem(.notFound)
@@ -159,7 +75,7 @@ struct NativeAPITests {
     }
 
     @Test func mergePatchClearsKeepsAndMerges() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let created = try await api.create(#"{"title":"Call Acme","notes":"bring slides","priority":"high","metadata":{"a":1,"b":{"c":true}}}"#)
             let path = "/v1/tasks/\(created["id"] as! String)"
@@ -180,7 +96,7 @@ struct NativeAPITests {
     }
 
     @Test func ifMatchGuardsAgainstLostUpdates() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let created = try await api.create()
             let path = "/v1/tasks/\(created["id"] as! String)"
@@ -197,7 +113,7 @@ struct NativeAPITests {
     }
 
     @Test func badBodiesAre400AndChangeNothing() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let created = try await api.create()
             let path = "/v1/tasks/\(created["id"] as! String)"
@@ -236,7 +152,7 @@ struct NativeAPITests {
     }
 
     @Test func oversizedBodiesAre413() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let big = #"{"title":"big","notes":""# + String(repeating: "x", count: 1 << 20) + #""}"#
             try await api.send(.post, "/v1/tasks", big).problem(.contentTooLarge)
@@ -246,7 +162,7 @@ struct NativeAPITests {
     }
 
     @Test func otherMediaTypesAre415() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let created = try await api.create()
             let path = "/v1/tasks/\(created["id"] as! String)"
@@ -257,7 +173,7 @@ struct NativeAPITests {
     }
 
     @Test func listFiltersAndPagesWithCursors() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             for index in 0..<5 {
                 _ = try await api.create(#"{"title":"T\#(index)","completed":\#(index % 2 == 0),"dueAt":"2026-01-0\#(index + 1)T09:00:00Z"\#(index == 1 ? #","assignee":{"type":"user","id":"\#(h.bob.id)"}"# : "")}"#)
@@ -293,7 +209,7 @@ struct NativeAPITests {
     }
 
     @Test func deleteAndHistory() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let created = try await api.create()
             let path = "/v1/tasks/\(created["id"] as! String)"
@@ -317,7 +233,7 @@ struct NativeAPITests {
     }
 
     @Test func healthReadinessAndDocuments() async throws {
-        let h = try await NativeHarness.make()
+        let h = try await Harness.make()
         try await h.run { api in
             let health = try await api.client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)

@@ -29,6 +29,7 @@ public enum RolloutSurface {
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
             .add(middleware: RolloutAuthenticator(directory: store, tokens: tokens))
             .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RolloutNullMembers())
         try RolloutAPI(store: store, views: views).registerHandlers(
             on: group, serverURL: URL(string: "/api")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -60,6 +61,26 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.unauthenticated("X-Rollout-Credential-Id names no credential of this account")
         }
         return try await Principal.$current.withValue(principal) { try await next(request, context) }
+    }
+}
+
+/// Refuses `null` for the request members, which the document types as string or boolean.
+/// Generated decoding would read `null` as absent; a client that sends it gets a 400 instead.
+struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .put || request.method == .post,
+            let type = request.headers[.contentType]?.lowercased(),
+            type.hasPrefix("application/json") || type.hasPrefix("text/plain")
+        else { return try await next(request, context) }
+        var request = request
+        let body = try await request.collectBody(upTo: BodyLimit.maximumBytes)
+        if let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let member = object.keys.sorted().first(where: { RolloutInput.memberNames.contains($0) && object[$0] is NSNull })
+        {
+            let kind = member == "isCompleted" ? "a boolean" : "a string"
+            throw TaskportError.malformed("\(member): must be \(kind), not null")
+        }
+        return try await next(request, context)
     }
 }
 

@@ -158,9 +158,14 @@ struct RolloutInput: Equatable {
         _ body: MultipartBody<Part>, fields: (Part) -> (name: String, body: HTTPBody)?
     ) async throws -> [String: String] {
         var values: [String: String] = [:]
-        for try await part in body {
-            guard let (name, content) = fields(part) else { continue }
-            values[name] = try await String(collecting: content, upTo: BodyLimit.maximumBytes)
+        do {
+            for try await part in body {
+                guard let (name, content) = fields(part) else { continue }
+                values[name] = try await String(collecting: content, upTo: BodyLimit.maximumBytes)
+            }
+        } catch {
+            // The body is in memory already: anything that goes wrong reading it is the client's.
+            throw TaskportError.malformed("The multipart/form-data body is malformed: \(error)")
         }
         return values
     }
