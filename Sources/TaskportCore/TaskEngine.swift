@@ -75,6 +75,16 @@ public struct TaskCommit: Sendable, Hashable {
 
 /// The rules every change follows, whichever surface and store it goes through.
 public enum TaskEngine {
+    /// A new task's content as it will be stored: an assignment made at creation is recorded as
+    /// made by the creator.
+    public static func creationContent(_ creation: TaskCreation) -> TaskContent {
+        var content = creation.content
+        if content.assignee != nil, content.assignedByID == nil {
+            content.assignedByID = creation.actor.userID
+        }
+        return content
+    }
+
     /// The first version of a new task's content, validated, with its `created` changes.
     public static func creationChanges(_ content: TaskContent) throws(TaskportError) -> [FieldChange] {
         try content.validate()
@@ -94,7 +104,7 @@ public enum TaskEngine {
         var action = AuditAction.deleted
         if case .patch(let patch) = mutation.kind {
             action = .updated
-            next.content = patch.applied(to: current.content)
+            next.content = patch.applied(to: current.content, by: mutation.actor.userID)
             try next.content.validate()
         }
         if let precondition = mutation.precondition, !precondition.isMet(by: current) {

@@ -4,7 +4,8 @@ import Foundation
 /// fields this way; each surface translates them into its own spelling.
 public enum TaskField: String, Sendable, Hashable, CaseIterable, Codable {
     case title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
-    case assignee, responsibleId, attachments, metadata, notifyByEmail, reminded, visibleToEveryone
+    case assignee, assignedById, assignmentComment, responsibleId, attachments, metadata, notifyByEmail, reminded
+    case visibleToEveryone
 }
 
 /// One change to one field. A surface turns what a client sent into a list of edits.
@@ -20,6 +21,9 @@ public enum TaskEdit: Sendable, Hashable {
     case subjectID(String?)
     case scopeID(String?)
     case assignee(Assignee?)
+    /// Who makes the assignment; when absent, a change of assignee records the acting user.
+    case assignedByID(UUID?)
+    case assignmentComment(String?)
     case responsibleID(UUID?)
     case attachments([String])
     /// Replaces the metadata object as a whole.
@@ -45,8 +49,10 @@ public struct TaskPatch: Sendable, Hashable {
         edits.append(edit)
     }
 
-    /// The content after every edit, in order. Changing the due time re-arms its reminder.
-    public func applied(to content: TaskContent) -> TaskContent {
+    /// The content after every edit, in order. Changing the due time re-arms its reminder;
+    /// changing the assignee records `actor` as the one who assigned, unless the patch names one,
+    /// and drops the previous assignment's comment, unless the patch brings one.
+    public func applied(to content: TaskContent, by actor: UUID? = nil) -> TaskContent {
         var result = content
         for edit in edits {
             switch edit {
@@ -61,6 +67,8 @@ public struct TaskPatch: Sendable, Hashable {
             case .subjectID(let value): result.subjectID = value
             case .scopeID(let value): result.scopeID = value
             case .assignee(let value): result.assignee = value
+            case .assignedByID(let value): result.assignedByID = value
+            case .assignmentComment(let value): result.assignmentComment = value
             case .responsibleID(let value): result.responsibleID = value
             case .attachments(let value): result.attachments = value
             case .metadata(let value): result.metadata = value
@@ -75,6 +83,14 @@ public struct TaskPatch: Sendable, Hashable {
         }
         if result.dueAt != content.dueAt, !edits.contains(where: { if case .reminded = $0 { true } else { false } }) {
             result.reminded = false
+        }
+        if result.assignee != content.assignee {
+            if !edits.contains(where: { if case .assignedByID = $0 { true } else { false } }) {
+                result.assignedByID = actor
+            }
+            if !edits.contains(where: { if case .assignmentComment = $0 { true } else { false } }) {
+                result.assignmentComment = nil
+            }
         }
         return result
     }
@@ -95,6 +111,8 @@ extension TaskContent {
         case .scopeId: JSONValue(scopeID)
         case .assignee:
             assignee.map { .object(["type": .string($0.kind.rawValue), "id": JSONValue($0.id)]) } ?? .null
+        case .assignedById: JSONValue(assignedByID)
+        case .assignmentComment: JSONValue(assignmentComment)
         case .responsibleId: JSONValue(responsibleID)
         case .attachments: JSONValue(attachments)
         case .metadata: .object(metadata)

@@ -35,6 +35,10 @@ public struct TaskContent: Sendable, Hashable {
     /// Where the task lives: a business, location or institution.
     public var scopeID: String?
     public var assignee: Assignee?
+    /// Who made the current assignment (or removed the last one).
+    public var assignedByID: UUID?
+    /// The note that came with the current assignment.
+    public var assignmentComment: String?
     /// The user responsible for the task.
     public var responsibleID: UUID?
     public var attachments: [String] = []

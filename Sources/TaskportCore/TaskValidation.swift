@@ -20,8 +20,10 @@ extension TaskContent {
         } else if title.count > TaskLimits.titleLength {
             problems.append(FieldProblem(.title, "must be at most \(TaskLimits.titleLength) characters"))
         }
-        if let notes, notes.count > TaskLimits.notesLength {
-            problems.append(FieldProblem(.notes, "must be at most \(TaskLimits.notesLength) characters"))
+        for (field, value) in [(TaskField.notes, notes), (.assignmentComment, assignmentComment)] {
+            if let value, value.count > TaskLimits.notesLength {
+                problems.append(FieldProblem(field, "must be at most \(TaskLimits.notesLength) characters"))
+            }
         }
         for (field, value) in [(TaskField.type, type), (.status, status), (.priority, priority)] {
             if let value, value.count > TaskLimits.attributeLength {

@@ -45,19 +45,20 @@ public final class SQLiteStore: Sendable {
 
 extension SQLiteStore: TaskStore {
     public func create(_ creation: TaskCreation) async throws -> TaskRecord {
-        let changes = try TaskEngine.creationChanges(creation.content)
+        let content = TaskEngine.creationContent(creation)
+        let changes = try TaskEngine.creationChanges(content)
         return try await writer.write { db in
-            try Self.checkReferences(of: creation.content, in: creation.tenantID, db)
+            try Self.checkReferences(of: content, in: creation.tenantID, db)
             let now = Timestamp.now()
             let id = UUID()
             try db.execute(
                 sql: "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, \(TaskColumns.content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, \(TaskColumns.placeholders))",
                 arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds]
-                    + TaskColumns.arguments(creation.content)
+                    + TaskColumns.arguments(content)
             )
             let record = TaskRecord(
                 id: id, number: db.lastInsertedRowID, tenantID: creation.tenantID,
-                creatorID: creation.actor.userID, content: creation.content, version: 1,
+                creatorID: creation.actor.userID, content: content, version: 1,
                 createdAt: now, updatedAt: now
             )
             let commit = TaskCommit(record: record, action: .created, changes: changes)
@@ -202,6 +203,9 @@ extension SQLiteStore: TaskStore {
         if let responsible = content.responsibleID, try !exists("users", responsible, in: tenantID, db) {
             problems.append(FieldProblem(.responsibleId, "no user \(responsible.text) in this tenant"))
         }
+        if let assigner = content.assignedByID, try !exists("users", assigner, in: tenantID, db) {
+            problems.append(FieldProblem(.assignedById, "no user \(assigner.text) in this tenant"))
+        }
         if !problems.isEmpty { throw TaskportError.invalid(problems) }
     }
 
@@ -243,7 +247,7 @@ enum TaskColumns {
     static let content = [
         "title", "notes", "type", "status", "priority", "completed", "due_at", "time_zone", "subject_id",
         "scope_id", "assignee_user_id", "assignee_team_id", "responsible_id", "attachments", "metadata",
-        "notify_by_email", "reminded", "visible_to_everyone",
+        "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment",
     ]
     static let placeholders = Array(repeating: "?", count: content.count).joined(separator: ", ")
     static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
@@ -258,7 +262,7 @@ enum TaskColumns {
             task.assignee?.kind == .user ? task.assignee?.id.text : nil,
             task.assignee?.kind == .team ? task.assignee?.id.text : nil,
             task.responsibleID?.text, StoredJSON.encode(task.attachments), StoredJSON.encode(task.metadata),
-            task.notifyByEmail, task.reminded, task.visibleToEveryone,
+            task.notifyByEmail, task.reminded, task.visibleToEveryone, task.assignedByID?.text, task.assignmentComment,
         ]
     }
 
@@ -284,6 +288,8 @@ enum TaskColumns {
         content.notifyByEmail = row["notify_by_email"]
         content.reminded = row["reminded"]
         content.visibleToEveryone = row["visible_to_everyone"]
+        content.assignedByID = (row["assigned_by_id"] as String?).flatMap({ UUID(uuidString: $0) })
+        content.assignmentComment = row["assignment_comment"]
         return TaskRecord(
             id: UUID(uuidString: row["id"])!,
             number: row["number"],

@@ -11,6 +11,9 @@ enum Schema {
         migrator.registerMigration("v2: connected credentials") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3: who assigned a task, and why") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -129,5 +132,10 @@ enum Schema {
             revoked_at INTEGER
         );
         CREATE INDEX credentials_by_tenant ON credentials (tenant_id, surface);
+        """
+
+    private static let v3 = """
+        ALTER TABLE tasks ADD COLUMN assigned_by_id TEXT REFERENCES users(id);
+        ALTER TABLE tasks ADD COLUMN assignment_comment TEXT;
         """
 }

@@ -113,6 +113,7 @@ struct TaskStoreContractTests {
         #expect(updated.updatedAt > task.updatedAt)
         #expect(updated.content.completed)
         #expect(updated.content.assignee == .user(f.bob.id))
+        #expect(updated.content.assignedByID == f.alice.id)
         #expect(try await f.store.task(.id(task.id), in: f.tenant.id) == updated)
         let history = try #require(try await f.store.history(of: .id(task.id), in: f.tenant.id))
         #expect(history.map(\.version) == [1, 2])
@@ -121,6 +122,7 @@ struct TaskStoreContractTests {
             history[1].changes == [
                 FieldChange(field: "completed", from: .bool(false), to: .bool(true)),
                 FieldChange(field: "assignee", from: .null, to: .object(["type": .string("user"), "id": .string(f.bob.id.uuidString.lowercased())])),
+                FieldChange(field: "assignedById", from: .null, to: .string(f.alice.id.uuidString.lowercased())),
             ]
         )
         #expect(try await f.store.pendingMessages(in: f.tenant.id) == [message])

@@ -131,6 +131,21 @@ import Testing
         #expect(explicit.record.content.reminded == true)
     }
 
+    @Test func aNewAssigneeRecordsWhoAssignedAndDropsTheOldComment() throws {
+        let current = record { $0.assignee = .user(UUID()); $0.assignmentComment = "old"; $0.assignedByID = UUID() }
+        let team = UUID()
+        let reassigned = try #require(try TaskEngine.commit(mutation([.assignee(.team(team))]), to: current, at: .now()))
+        #expect(reassigned.record.content.assignedByID == actor.userID)
+        #expect(reassigned.record.content.assignmentComment == nil)
+        let other = UUID()
+        let explicit = try #require(try TaskEngine.commit(mutation([.assignee(nil), .assignedByID(other), .assignmentComment("bye")]), to: current, at: .now()))
+        #expect(explicit.record.content.assignedByID == other)
+        #expect(explicit.record.content.assignmentComment == "bye")
+        let untouched = try #require(try TaskEngine.commit(mutation([.title("New title")]), to: current, at: .now()))
+        #expect(untouched.record.content.assignedByID == current.content.assignedByID)
+        #expect(untouched.record.content.assignmentComment == "old")
+    }
+
     @Test func mergesMetadataAndReplacesItWhole() {
         let content = record { $0.metadata = ["a": .integer(1), "b": .object(["c": .bool(true)])] }.content
         let merged = TaskPatch([.mergeMetadata(["a": .null, "b": .object(["d": .string("x")])])]).applied(to: content)

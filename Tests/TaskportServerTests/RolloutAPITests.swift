@@ -84,7 +84,7 @@ struct RolloutAPITests {
             let history = try await native.send(.get, "/v1/tasks/\(id)/history").object()
             let entries = try #require(history["items"] as? [[String: Any]])
             #expect(entries.last?["surface"] as? String == "rollout")
-            #expect((entries.last?["changes"] as? [[String: Any]])?.compactMap { $0["field"] as? String } == ["completed", "assignee"])
+            #expect((entries.last?["changes"] as? [[String: Any]])?.compactMap { $0["field"] as? String } == ["completed", "assignee", "assignedById"])
         }
     }
 

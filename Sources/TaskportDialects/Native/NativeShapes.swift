@@ -11,8 +11,8 @@ package struct NativeTask: Encodable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, number, title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
-        case assignee, responsibleId, creatorId, attachments, metadata, notifyByEmail, reminded, visibleToEveryone
-        case version, createdAt, updatedAt
+        case assignee, assignedById, assignmentComment, responsibleId, creatorId, attachments, metadata, notifyByEmail
+        case reminded, visibleToEveryone, version, createdAt, updatedAt
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -31,6 +31,8 @@ package struct NativeTask: Encodable, Hashable, Sendable {
         try container.encode(task.subjectID, forKey: .subjectId)
         try container.encode(task.scopeID, forKey: .scopeId)
         try container.encode(task.assignee.map(NativeAssignee.init), forKey: .assignee)
+        try container.encode(task.assignedByID?.uuidString.lowercased(), forKey: .assignedById)
+        try container.encode(task.assignmentComment, forKey: .assignmentComment)
         try container.encode(task.responsibleID?.uuidString.lowercased(), forKey: .responsibleId)
         try container.encode(record.creatorID?.uuidString.lowercased(), forKey: .creatorId)
         try container.encode(task.attachments, forKey: .attachments)
@@ -160,7 +162,7 @@ package struct NativeTaskCreate: Decodable, Hashable, Sendable {
 enum TaskMembers {
     enum Metadata { case merge, replace }
 
-    static let readOnly: Set<String> = ["id", "number", "creatorId", "version", "createdAt", "updatedAt"]
+    static let readOnly: Set<String> = ["id", "number", "creatorId", "assignedById", "version", "createdAt", "updatedAt"]
 
     static func read(from decoder: any Decoder, metadata: Metadata) throws -> TaskPatch {
         let container = try decoder.container(keyedBy: AnyMember.self)
@@ -184,6 +186,9 @@ enum TaskMembers {
             case .subjectId: patch.append(.subjectID(try optional(String.self)))
             case .scopeId: patch.append(.scopeID(try optional(String.self)))
             case .assignee: patch.append(.assignee(try optional(NativeAssignee.self)?.assignee))
+            case .assignedById:
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "is read-only: it records who changed the assignee")
+            case .assignmentComment: patch.append(.assignmentComment(try optional(String.self)))
             case .responsibleId: patch.append(.responsibleID(try container.decodeUUIDIfPresent(forKey: key)))
             case .attachments: patch.append(.attachments(try optional([String].self) ?? []))
             case .metadata:
