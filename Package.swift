@@ -86,6 +86,21 @@ let package = Package(
             swiftSettings: dialectSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Maxsight API v5's task assignment endpoints.
+        .target(
+            name: "MaxsightDialect",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            path: "Sources/TaskportDialects/Maxsight",
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: dialectSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -95,6 +110,7 @@ let package = Package(
                 "TaskportHTTP",
                 "NativeDialect",
                 "RolloutDialect",
+                "MaxsightDialect",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -7,6 +7,8 @@ public struct TaskQuery: Sendable, Hashable {
     public var assigneeID: UUID?
     /// Whom or what the tasks are about.
     public var subjectID: String?
+    /// The task's status, compared case-insensitively.
+    public var status: String?
     /// Due strictly before.
     public var dueBefore: Timestamp?
     /// Due at or after.

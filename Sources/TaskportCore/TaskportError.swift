@@ -37,6 +37,8 @@ public enum TaskportError: Error, Sendable, Hashable {
     case conflict(String)
     /// The path exists but does not take this method; lists the methods it takes.
     case methodNotAllowed(allowed: [String])
+    /// The surface requires a version precondition (`If-Match`) and the request has none.
+    case preconditionRequired(String)
 
     public static func invalid(_ field: TaskField, _ message: String) -> TaskportError {
         .invalid([FieldProblem(field, message)])
@@ -46,7 +48,8 @@ public enum TaskportError: Error, Sendable, Hashable {
     public var message: String {
         switch self {
         case .notFound(let message), .malformed(let message), .unauthenticated(let message),
-            .forbidden(let message), .unsupportedMediaType(let message), .conflict(let message):
+            .forbidden(let message), .unsupportedMediaType(let message), .conflict(let message),
+            .preconditionRequired(let message):
             message
         case .versionMismatch(let current):
             "Version mismatch: the task is at version \(current)"

@@ -82,6 +82,10 @@ extension SQLiteStore: TaskStore {
             conditions.append("(assignee_user_id = ? OR assignee_team_id = ?)")
             arguments += [assignee.text, assignee.text]
         }
+        if let status = query.status {
+            conditions.append("upper(status) = upper(?)")
+            arguments += [status]
+        }
         if let subject = query.subjectID {
             conditions.append("subject_id = ?")
             arguments += [subject]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MaxsightDialect
 import NativeDialect
 import RolloutDialect
 import NIOCore
@@ -49,6 +50,7 @@ func buildRouter(store: any TaskStore & DirectoryStore, tokens: TokenAuthority) 
     let documents = [
         "native.yaml": try NativeSurface.openAPIDocument(),
         "rollout.yaml": try RolloutSurface.openAPIDocument(),
+        "maxsight.yaml": try MaxsightSurface.openAPIDocument(),
     ]
     router.get("/openapi/:document") { _, context -> Response in
         guard let name = context.parameters.get("document"), let text = documents[name] else {
@@ -58,6 +60,7 @@ func buildRouter(store: any TaskStore & DirectoryStore, tokens: TokenAuthority) 
     }
     try NativeSurface.register(on: router, store: store)
     try RolloutSurface.register(on: router, store: store, tokens: tokens, views: [NativeSurface.view])
+    try MaxsightSurface.register(on: router, store: store)
     return router
 }
 

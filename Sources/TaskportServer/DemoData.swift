@@ -17,10 +17,19 @@ public enum DemoData {
             public var credentialId: String
         }
 
+        public struct Maxsight: Codable, Sendable, Equatable {
+            public var apiKey: String
+            /// A user to assign tasks to.
+            public var userId: String
+            /// A team to assign tasks to.
+            public var teamId: String
+        }
+
         public var baseURL: String
         public var tenantId: String
         public var native: Native
         public var rollout: Rollout?
+        public var maxsight: Maxsight?
     }
 
     /// Creates the demo tenant if it is missing and returns its credentials. Run again with the
@@ -37,15 +46,7 @@ public enum DemoData {
         guard let alice = try await store.user(email: "alice@demo.taskport.test", in: tenant.id) else {
             throw TaskportError.notFound("The demo tenant exists but its user alice@demo.taskport.test does not")
         }
-        var apiKey = previous?.native.apiKey
-        if let key = apiKey, try await store.principal(forAPIKeyHash: APIKeySecret.hash(of: key))?.user.id != alice.id {
-            apiKey = nil
-        }
-        if apiKey == nil {
-            let key = APIKeySecret.generate()
-            try await store.addAPIKey(key, named: "demo", for: alice.id, in: tenant.id)
-            apiKey = key.plaintext
-        }
+        let apiKey = try await reuseOrMakeKey(previous?.native.apiKey, named: "demo", for: alice, in: store)
         let principal = Principal(tenantID: tenant.id, user: alice)
         var rollout = previous?.rollout
         if let current = rollout, try await !RolloutCredentials.isValid(current.bearer, current.credentialId, for: principal, in: store) {
@@ -55,9 +56,27 @@ public enum DemoData {
             let minted = try await RolloutCredentials.mint(for: principal, in: store, lifetime: RolloutCredentials.demoLifetime)
             rollout = Credentials.Rollout(bearer: minted.token, credentialId: minted.credential.id.uuidString.lowercased())
         }
-        return Credentials(
-            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey!), rollout: rollout
+        guard let bob = try await store.user(email: "bob@demo.taskport.test", in: tenant.id),
+            let support = try await store.team(named: "Support", in: tenant.id)
+        else { throw TaskportError.notFound("The demo tenant exists but its user bob or team Support does not") }
+        let maxsight = Credentials.Maxsight(
+            apiKey: try await reuseOrMakeKey(previous?.maxsight?.apiKey, named: "demo-maxsight", for: alice, in: store),
+            userId: bob.id.uuidString.lowercased(), teamId: support.id.uuidString.lowercased()
         )
+        return Credentials(
+            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey), rollout: rollout,
+            maxsight: maxsight
+        )
+    }
+
+    /// The previous key if it still authenticates as `user`, else a new one.
+    static func reuseOrMakeKey(_ previous: String?, named name: String, for user: User, in store: any DirectoryStore) async throws -> String {
+        if let previous, try await store.principal(forAPIKeyHash: APIKeySecret.hash(of: previous))?.user.id == user.id {
+            return previous
+        }
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: name, for: user.id, in: user.tenantID)
+        return key.plaintext
     }
 
     static func createTenant(_ store: any TaskStore & DirectoryStore) async throws -> Tenant {

@@ -240,6 +240,7 @@ struct TaskStoreContractTests {
                     $0.dueAt = Timestamp(microseconds: base.microseconds + Int64(index) * 86_400_000_000)
                     $0.assignee = index < 3 ? .user(f.bob.id) : nil
                     $0.subjectID = index == 4 ? "person-4" : nil
+                    $0.status = index == 5 ? "In Review" : nil
                 }
             )
         }
@@ -254,6 +255,9 @@ struct TaskStoreContractTests {
         var subject = TaskQuery()
         subject.subjectID = "person-4"
         #expect(try await f.store.tasks(matching: subject, in: f.tenant.id).tasks.map(\.content.title) == ["Task 4"])
+        var status = TaskQuery()
+        status.status = "IN REVIEW"
+        #expect(try await f.store.tasks(matching: status, in: f.tenant.id).tasks.map(\.content.title) == ["Task 5"])
         var due = TaskQuery()
         due.dueAfter = created[2].content.dueAt
         due.dueBefore = created[5].content.dueAt

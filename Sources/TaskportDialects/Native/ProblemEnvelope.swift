@@ -26,6 +26,7 @@ struct ProblemEnvelope: ErrorEnvelope {
             case .unsupportedMediaType: (.unsupportedMediaType, "unsupported-media-type")
             case .conflict: (.conflict, "conflict")
             case .methodNotAllowed: (.methodNotAllowed, "method-not-allowed")
+            case .preconditionRequired: (.preconditionRequired, "precondition-required")
             }
         var problems: [FieldProblem]?
         if case .invalid(let list) = error { problems = list }

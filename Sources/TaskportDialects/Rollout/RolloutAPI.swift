@@ -285,6 +285,7 @@ struct RolloutErrorEnvelope: ErrorEnvelope {
             case .payloadTooLarge: .contentTooLarge
             case .unsupportedMediaType: .unsupportedMediaType
             case .methodNotAllowed: .methodNotAllowed
+            case .preconditionRequired: .preconditionRequired
             }
         var message = error.message
         if case .invalid(let problems) = error {

@@ -1,0 +1,199 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import TaskportCore
+public import TaskportHTTP
+
+/// Maxsight API v5's task endpoints under `/v5`, as `openapi.yaml` beside this file describes them.
+public enum MaxsightSurface {
+    public static let name = "maxsight"
+
+    /// The OpenAPI document this surface implements, as served at `/openapi/maxsight.yaml`.
+    public static func openAPIDocument() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// Adds the Maxsight routes, authenticated by the `apikey` header.
+    public static func register<Context: RequestContext>(
+        on router: Router<Context>, store: any TaskStore & DirectoryStore
+    ) throws {
+        let group = router.group()
+            .add(middleware: SurfaceErrorMiddleware(MaxsightErrorEnvelope()))
+            .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("apikey")!)))
+            .add(middleware: BodyLimitMiddleware())
+        try MaxsightAPI(store: store).registerHandlers(
+            on: group, serverURL: URL(string: "/v5")!,
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        )
+        group.refuseOtherMethods([
+            "/v5/tasks": [.get],
+            "/v5/tasks/:task_id": [.get],
+            "/v5/tasks/:task_id/update-assignment": [.put],
+        ])
+    }
+}
+
+/// The handlers of the Maxsight surface.
+struct MaxsightAPI: APIProtocol {
+    let store: any TaskStore & DirectoryStore
+
+    func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
+        let principal = try RequestScope.caller()
+        let parameters = input.query
+        let limit = parameters.limit ?? 50
+        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
+        var query = TaskQuery(limit: limit)
+        query.subjectID = parameters.entityId
+        switch parameters.status?.uppercased() {
+        case nil: break
+        case "INCOMPLETE": query.completed = false
+        case "COMPLETE": query.completed = true
+        case let status?: query.status = status
+        }
+        if let assignee = parameters.assignedToId {
+            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigned_to_id: is not a user or team id") }
+            query.assigneeID = id
+        }
+        if let cursor = parameters.cursor {
+            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
+            query.afterNumber = after
+        }
+        let page = try await store.tasks(matching: query, in: principal.tenantID)
+        let list = MaxsightTaskList(
+            data: page.tasks.map(MaxsightTask.init),
+            next_cursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+        )
+        return .ok(.init(body: .json(list)))
+    }
+
+    func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
+        let principal = try RequestScope.caller()
+        let task = try await RequestScope.found(store.task(RequestScope.task(input.path.taskId), in: principal.tenantID))
+        return .ok(.init(body: .json(MaxsightTask(task))))
+    }
+
+    func updateTaskAssignment(_ input: Operations.UpdateTaskAssignment.Input) async throws -> Operations.UpdateTaskAssignment.Output {
+        let principal = try RequestScope.caller()
+        let reference = try RequestScope.task(input.path.taskId)
+        guard let ifMatch = input.headers.ifMatch else {
+            throw TaskportError.preconditionRequired(
+                "If-Match is required: send the task's updated_at as GET /v5/tasks/{task_id} returns it"
+            )
+        }
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        var patch = TaskPatch()
+        var outbox: [OutboxMessage] = []
+        let comment: String?
+        switch body.change {
+        case .assign(let by, let assignee, let note):
+            patch = TaskPatch([.assignee(assignee), .assignedByID(by), .assignmentComment(note)])
+            comment = note
+            outbox = try await notifications(of: assignee, by: by, comment: note, task: reference, in: principal.tenantID)
+        case .unassign(let by, let note):
+            patch = TaskPatch([.assignee(nil), .assignedByID(by), .assignmentComment(note)])
+            comment = note
+        }
+        do {
+            let task = try await store.apply(
+                TaskMutation(
+                    tenantID: principal.tenantID, task: reference, kind: .patch(patch),
+                    precondition: Self.precondition(ifMatch), actor: principal.actor(surface: MaxsightSurface.name),
+                    comment: comment, outbox: outbox
+                )
+            )
+            return .ok(.init(body: .json(MaxsightTask(task))))
+        } catch TaskportError.invalid(let problems) {
+            throw TaskportError.invalid(problems.map(Self.rename))
+        }
+    }
+
+    /// `If-Match` holds `updated_at` as returned, bare or quoted; anything else matches no version.
+    static func precondition(_ ifMatch: String) -> TaskPrecondition {
+        var value = ifMatch.trimmingCharacters(in: .whitespaces)
+        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+        return Timestamp(rfc3339: value).map(TaskPrecondition.updatedAt) ?? .version(0)
+    }
+
+    /// One email per recipient: the assigned user, or every member of the assigned team.
+    func notifications(of assignee: Assignee, by assigner: UUID, comment: String?, task: TaskReference, in tenantID: UUID) async throws -> [OutboxMessage] {
+        guard let current = try await store.task(task, in: tenantID) else { return [] }
+        let recipients: [User]
+        let assigneeName: String
+        switch assignee.kind {
+        case .user:
+            guard let user = try await store.user(assignee.id, in: tenantID) else { return [] }
+            recipients = [user]
+            assigneeName = user.name
+        case .team:
+            guard let team = try await store.team(assignee.id, in: tenantID) else { return [] }
+            var members: [User] = []
+            for id in team.memberIDs {
+                if let user = try await store.user(id, in: tenantID) { members.append(user) }
+            }
+            recipients = members
+            assigneeName = team.name
+        }
+        let assignerName = try await store.user(assigner, in: tenantID)?.name
+        return recipients.map { recipient in
+            OutboxMessage(
+                channel: .email, recipient: recipient.email, event: "task.assigned",
+                payload: [
+                    "taskId": .string(current.id.uuidString.lowercased()),
+                    "taskTitle": .string(current.content.title),
+                    "assigneeType": .string(assignee.kind == .user ? "USER" : "TEAM"),
+                    "assigneeId": .string(assignee.id.uuidString.lowercased()),
+                    "assigneeName": .string(assigneeName),
+                    "assignedById": .string(assigner.uuidString.lowercased()),
+                    "assignedByName": JSONValue(assignerName),
+                    "comment": JSONValue(comment),
+                    "recipientName": .string(recipient.name),
+                ]
+            )
+        }
+    }
+
+    /// Canonical field names as a Maxsight client spells them.
+    static func rename(_ problem: FieldProblem) -> FieldProblem {
+        switch problem.field {
+        case TaskField.assignee.rawValue: FieldProblem("assigned_to_id", problem.message)
+        case TaskField.assignedById.rawValue: FieldProblem("assigned_by_id", problem.message)
+        case TaskField.assignmentComment.rawValue: FieldProblem("assignment_comment", problem.message)
+        default: problem
+        }
+    }
+}
+
+/// Maxsight's errors: `{"code": "...", "message": "..."}` with the vendor's documented messages.
+struct MaxsightErrorEnvelope: ErrorEnvelope {
+    func response(for error: TaskportError, to request: Request) -> Response {
+        let (status, code, message): (HTTPResponse.Status, String, String) =
+            switch error {
+            case .notFound: (.notFound, "not_found", "Task not found")
+            case .versionMismatch: (.conflict, "version_mismatch", "Version mismatch")
+            case .invalid(let problems):
+                (.badRequest, "invalid_request", problems.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+            case .malformed(let message): (.badRequest, "invalid_request", message)
+            case .unauthenticated(let message): (.unauthorized, "unauthorized", message)
+            case .forbidden(let message): (.forbidden, "forbidden", message)
+            case .payloadTooLarge: (.contentTooLarge, "payload_too_large", error.message)
+            case .unsupportedMediaType(let message): (.unsupportedMediaType, "unsupported_media_type", message)
+            case .conflict(let message): (.conflict, "conflict", message)
+            case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed", error.message)
+            case .preconditionRequired(let message): (.preconditionRequired, "precondition_required", message)
+            }
+        var response = Response.json(status, ["code": code, "message": message])
+        if case .methodNotAllowed(let allowed) = error {
+            response.headers[.allow] = allowed.joined(separator: ", ")
+        }
+        return response
+    }
+
+    func serverFaultResponse(to request: Request) -> Response {
+        .json(.internalServerError, ["code": "internal_error", "message": "The server could not complete the request"])
+    }
+}
