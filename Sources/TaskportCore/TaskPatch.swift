@@ -3,7 +3,7 @@ import Foundation
 /// The fields of a task, by their canonical names. Audit entries and validation problems name
 /// fields this way; each surface translates them into its own spelling.
 public enum TaskField: String, Sendable, Hashable, CaseIterable, Codable {
-    case title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
+    case title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId, activityId
     case assignee, assignedById, assignmentComment, responsibleId, attachments, metadata, notifyByEmail, reminded
     case visibleToEveryone
 }
@@ -20,6 +20,7 @@ public enum TaskEdit: Sendable, Hashable {
     case timeZone(String?)
     case subjectID(String?)
     case scopeID(String?)
+    case activityID(UUID?)
     case assignee(Assignee?)
     /// Who makes the assignment; when absent, a change of assignee records the acting user.
     case assignedByID(UUID?)
@@ -66,6 +67,7 @@ public struct TaskPatch: Sendable, Hashable {
             case .timeZone(let value): result.timeZone = value
             case .subjectID(let value): result.subjectID = value
             case .scopeID(let value): result.scopeID = value
+            case .activityID(let value): result.activityID = value
             case .assignee(let value): result.assignee = value
             case .assignedByID(let value): result.assignedByID = value
             case .assignmentComment(let value): result.assignmentComment = value
@@ -109,6 +111,7 @@ extension TaskContent {
         case .timeZone: JSONValue(timeZone)
         case .subjectId: JSONValue(subjectID)
         case .scopeId: JSONValue(scopeID)
+        case .activityId: JSONValue(activityID)
         case .assignee:
             assignee.map { .object(["type": .string($0.kind.rawValue), "id": JSONValue($0.id)]) } ?? .null
         case .assignedById: JSONValue(assignedByID)

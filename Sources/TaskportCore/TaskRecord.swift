@@ -34,6 +34,8 @@ public struct TaskContent: Sendable, Hashable {
     public var subjectID: String?
     /// Where the task lives: a business, location or institution.
     public var scopeID: String?
+    /// An activity of the tenant the task is linked to.
+    public var activityID: UUID?
     public var assignee: Assignee?
     /// Who made the current assignment (or removed the last one).
     public var assignedByID: UUID?

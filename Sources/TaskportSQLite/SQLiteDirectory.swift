@@ -151,7 +151,7 @@ extension SQLiteStore: DirectoryStore {
 
     // MARK: Rows
 
-    private func insert(unique message: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    func insert(unique message: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await writer.write(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {

@@ -207,6 +207,9 @@ extension SQLiteStore: TaskStore {
         if let responsible = content.responsibleID, try !exists("users", responsible, in: tenantID, db) {
             problems.append(FieldProblem(.responsibleId, "no user \(responsible.text) in this tenant"))
         }
+        if let activity = content.activityID, try !exists("activities", activity, in: tenantID, db) {
+            problems.append(FieldProblem(.activityId, "no activity \(activity.text) in this tenant"))
+        }
         if let assigner = content.assignedByID, try !exists("users", assigner, in: tenantID, db) {
             problems.append(FieldProblem(.assignedById, "no user \(assigner.text) in this tenant"))
         }
@@ -251,7 +254,7 @@ enum TaskColumns {
     static let content = [
         "title", "notes", "type", "status", "priority", "completed", "due_at", "time_zone", "subject_id",
         "scope_id", "assignee_user_id", "assignee_team_id", "responsible_id", "attachments", "metadata",
-        "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment",
+        "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment", "activity_id",
     ]
     static let placeholders = Array(repeating: "?", count: content.count).joined(separator: ", ")
     static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
@@ -267,6 +270,7 @@ enum TaskColumns {
             task.assignee?.kind == .team ? task.assignee?.id.text : nil,
             task.responsibleID?.text, StoredJSON.encode(task.attachments), StoredJSON.encode(task.metadata),
             task.notifyByEmail, task.reminded, task.visibleToEveryone, task.assignedByID?.text, task.assignmentComment,
+            task.activityID?.text,
         ]
     }
 
@@ -294,6 +298,7 @@ enum TaskColumns {
         content.visibleToEveryone = row["visible_to_everyone"]
         content.assignedByID = (row["assigned_by_id"] as String?).flatMap({ UUID(uuidString: $0) })
         content.assignmentComment = row["assignment_comment"]
+        content.activityID = (row["activity_id"] as String?).flatMap({ UUID(uuidString: $0) })
         return TaskRecord(
             id: UUID(uuidString: row["id"])!,
             number: row["number"],

@@ -14,6 +14,9 @@ enum Schema {
         migrator.registerMigration("v3: who assigned a task, and why") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4: accounts, activities, task attributes") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -137,5 +140,32 @@ enum Schema {
     private static let v3 = """
         ALTER TABLE tasks ADD COLUMN assigned_by_id TEXT REFERENCES users(id);
         ALTER TABLE tasks ADD COLUMN assignment_comment TEXT;
+        """
+
+    private static let v4 = """
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            created_at INTEGER NOT NULL,
+            UNIQUE (tenant_id, name)
+        );
+        CREATE TABLE activities (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            account_id TEXT REFERENCES accounts(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE task_attributes (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            kind TEXT NOT NULL CHECK (kind IN ('type', 'status', 'priority')),
+            value TEXT NOT NULL CHECK (length(value) BETWEEN 1 AND 100),
+            configuration TEXT NOT NULL DEFAULT '{}',
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX task_attributes_value ON task_attributes (tenant_id, kind, lower(value));
+        ALTER TABLE tasks ADD COLUMN activity_id TEXT REFERENCES activities(id);
         """
 }

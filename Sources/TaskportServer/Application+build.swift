@@ -24,7 +24,7 @@ public struct ServerConfiguration: Sendable {
 /// Builds the whole HTTP application over one store: every surface, health checks and the
 /// OpenAPI documents. The CLI and the tests both start Taskport through this.
 public func buildApplication(
-    _ configuration: ServerConfiguration, store: any TaskStore & DirectoryStore
+    _ configuration: ServerConfiguration, store: any TaskportStore
 ) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
@@ -36,7 +36,7 @@ public func buildApplication(
     )
 }
 
-func buildRouter(store: any TaskStore & DirectoryStore, tokens: TokenAuthority) throws -> Router<BasicRequestContext> {
+func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))

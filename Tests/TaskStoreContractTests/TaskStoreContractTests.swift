@@ -5,7 +5,7 @@ import Testing
 
 /// A store under test with a tenant, two users and a team, plus a second tenant to stay out of.
 struct Fixture {
-    let store: any TaskStore & DirectoryStore
+    let store: any TaskportStore
     let tenant: Tenant
     let alice: User
     let bob: User
@@ -55,7 +55,7 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    func open() async throws -> any TaskStore & DirectoryStore {
+    func open() async throws -> any TaskportStore {
         switch self {
         case .sqliteInMemory:
             return try SQLiteStore.inMemory()
@@ -313,6 +313,41 @@ struct TaskStoreContractTests {
         let second = try await f.store.secret(named: "jwt") { "two" }
         #expect(first == "one")
         #expect(second == "one")
+    }
+}
+
+@Suite("CatalogStore contract")
+struct CatalogStoreContractTests {
+    @Test(arguments: StoreBackend.allCases)
+    func accountsActivitiesAndAttributesStayInTheirTenant(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let acme = try await f.store.createAccount(named: "Acme Corp", in: f.tenant.id)
+        await #expect(throws: TaskportError.self) { try await f.store.createAccount(named: "Acme Corp", in: f.tenant.id) }
+        #expect(try await f.store.account(acme.id, in: f.tenant.id) == acme)
+        #expect(try await f.store.account(acme.id, in: f.otherTenant.id) == nil)
+        let call = try await f.store.createActivity(named: "Kickoff call", account: acme.id, in: f.tenant.id)
+        #expect(try await f.store.activity(call.id, in: f.tenant.id) == call)
+        #expect(try await f.store.activity(call.id, in: f.otherTenant.id) == nil)
+        await #expect(throws: TaskportError.self) { try await f.store.createActivity(named: "x", account: acme.id, in: f.otherTenant.id) }
+
+        let open = try await f.store.createAttribute(.status, value: "Open", configuration: ["order": .integer(1)], in: f.tenant.id)
+        let done = try await f.store.createAttribute(.status, value: "Done", configuration: ["done": .bool(true)], in: f.tenant.id)
+        _ = try await f.store.createAttribute(.priority, value: "High", configuration: [:], in: f.tenant.id)
+        await #expect(throws: TaskportError.self) { try await f.store.createAttribute(.status, value: "OPEN", configuration: [:], in: f.tenant.id) }
+        _ = try await f.store.createAttribute(.status, value: "Open", configuration: [:], in: f.otherTenant.id)
+        #expect(try await f.store.attributes(.status, in: f.tenant.id) == [open, done])
+        #expect(try await f.store.attributes(nil, in: f.tenant.id).count == 3)
+        #expect(done.marksDone && !open.marksDone)
+        #expect(try await f.store.deleteAttribute(open.id, in: f.otherTenant.id) == false)
+        #expect(try await f.store.deleteAttribute(open.id, in: f.tenant.id) == true)
+        #expect(try await f.store.attributes(.status, in: f.tenant.id) == [done])
+
+        // A task links an activity of its own tenant only.
+        let task = try await f.create()
+        let linked = try await f.patch(task, [.activityID(call.id)])
+        #expect(linked.content.activityID == call.id)
+        let foreign = try await f.store.createActivity(named: "Theirs", account: nil, in: f.otherTenant.id)
+        await #expect(throws: TaskportError.self) { try await f.patch(linked, [.activityID(foreign.id)]) }
     }
 }
 

@@ -27,7 +27,7 @@ struct NativeAPITests {
             #expect(task["notes"] is NSNull)
             #expect(task["creatorId"] as? String == h.alice.id.uuidString.lowercased())
             #expect((task["assignee"] as? [String: Any])?["type"] as? String == "team")
-            #expect(task.keys.count == 25)
+            #expect(task.keys.count == 26)
             #expect(task["assignedById"] as? String == h.alice.id.uuidString.lowercased())
 
             let fetched = try await api.send(.get, "/v1/tasks/\(id)")
@@ -230,6 +230,29 @@ struct NativeAPITests {
             try await api.send(.get, path).problem(.notFound)
             try await api.send(.get, path + "/history").problem(.notFound)
             try await api.send(.delete, path).problem(.notFound)
+        }
+    }
+
+    @Test func taskAttributesAreManagedPerTenant() async throws {
+        let h = try await Harness.make()
+        try await h.run { api in
+            let created = try await api.send(.post, "/v1/task-attributes", ##"{"kind":"status","value":"Done","configuration":{"done":true,"color":"#2e7d32"}}"##)
+            #expect(created.status == .created)
+            let attribute = try created.object()
+            #expect(attribute["value"] as? String == "Done")
+            #expect((attribute["configuration"] as? [String: Any])?["done"] as? Bool == true)
+            try await api.send(.post, "/v1/task-attributes", #"{"kind":"status","value":"done"}"#).problem(.conflict)
+            try await api.send(.post, "/v1/task-attributes", #"{"kind":"mood","value":"Happy"}"#).problem(.badRequest)
+            try await api.send(.post, "/v1/task-attributes", #"{"kind":"type","value":"   "}"#).problem(.badRequest)
+            _ = try await api.send(.post, "/v1/task-attributes", #"{"kind":"priority","value":"High"}"#)
+            let statuses = try await api.send(.get, "/v1/task-attributes?kind=status").object()
+            #expect((statuses["items"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["Done"])
+            let theirs = try await api.send(.get, "/v1/task-attributes", key: h.strangerKey).object()
+            #expect((theirs["items"] as? [Any])?.isEmpty == true)
+            let id = attribute["id"] as! String
+            try await api.send(.delete, "/v1/task-attributes/\(id)", key: h.strangerKey).problem(.notFound)
+            #expect(try await api.send(.delete, "/v1/task-attributes/\(id)").status == .noContent)
+            try await api.send(.delete, "/v1/task-attributes/\(id)").problem(.notFound)
         }
     }
 

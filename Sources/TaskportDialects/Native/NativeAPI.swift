@@ -29,7 +29,7 @@ public enum NativeSurface {
 
     /// Adds the native routes, with their error format, body limit and API-key authentication.
     public static func register<Context: RequestContext>(
-        on router: Router<Context>, store: any TaskStore & DirectoryStore
+        on router: Router<Context>, store: any TaskportStore
     ) throws {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(ProblemEnvelope()))
@@ -44,6 +44,8 @@ public enum NativeSurface {
             "/v1/tasks": [.get, .post],
             "/v1/tasks/:taskId": [.get, .patch, .delete],
             "/v1/tasks/:taskId/history": [.get],
+            "/v1/task-attributes": [.get, .post],
+            "/v1/task-attributes/:attributeId": [.delete],
         ])
     }
 }
@@ -51,9 +53,9 @@ public enum NativeSurface {
 /// The handlers of the native API. Authentication has run before them; errors are thrown
 /// as `TaskportError` and written as problem details by `ProblemEnvelope`.
 package struct NativeAPI: APIProtocol {
-    let store: any TaskStore
+    let store: any TaskStore & CatalogStore
 
-    package init(store: any TaskStore) {
+    package init(store: any TaskStore & CatalogStore) {
         self.store = store
     }
 
@@ -128,5 +130,41 @@ package struct NativeAPI: APIProtocol {
         let principal = try RequestScope.caller()
         let entries = try await RequestScope.found(store.history(of: RequestScope.task(input.path.taskId), in: principal.tenantID))
         return .ok(.init(body: .json(NativeHistory(entries))))
+    }
+
+    package func listTaskAttributes(_ input: Operations.ListTaskAttributes.Input) async throws -> Operations.ListTaskAttributes.Output {
+        let principal = try RequestScope.caller()
+        let kind = input.query.kind.flatMap { TaskAttribute.Kind(rawValue: $0.rawValue) }
+        let attributes = try await store.attributes(kind, in: principal.tenantID)
+        return .ok(.init(body: .json(.init(items: attributes.map(Components.Schemas.TaskAttribute.init)))))
+    }
+
+    package func createTaskAttribute(_ input: Operations.CreateTaskAttribute.Input) async throws -> Operations.CreateTaskAttribute.Output {
+        let principal = try RequestScope.caller()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let value = body.value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...TaskLimits.attributeLength).contains(value.count) else {
+            throw TaskportError.invalid([FieldProblem("value", "must be 1 to \(TaskLimits.attributeLength) characters")])
+        }
+        let kind = TaskAttribute.Kind(rawValue: body.kind.rawValue) ?? .type
+        let attribute = try await store.createAttribute(kind, value: value, configuration: body.configuration ?? [:], in: principal.tenantID)
+        return .created(.init(body: .json(.init(attribute))))
+    }
+
+    package func deleteTaskAttribute(_ input: Operations.DeleteTaskAttribute.Input) async throws -> Operations.DeleteTaskAttribute.Output {
+        let principal = try RequestScope.caller()
+        guard let id = UUID(uuidString: input.path.attributeId), try await store.deleteAttribute(id, in: principal.tenantID) else {
+            throw TaskportError.notFound("Task attribute not found")
+        }
+        return .noContent(.init())
+    }
+}
+
+extension Components.Schemas.TaskAttribute {
+    init(_ attribute: TaskAttribute) {
+        self.init(
+            id: attribute.id.uuidString.lowercased(), kind: .init(rawValue: attribute.kind.rawValue) ?? ._type,
+            value: attribute.value, configuration: attribute.configuration
+        )
     }
 }

@@ -10,7 +10,7 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, number, title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId
+        case id, number, title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId, activityId
         case assignee, assignedById, assignmentComment, responsibleId, creatorId, attachments, metadata, notifyByEmail
         case reminded, visibleToEveryone, version, createdAt, updatedAt
     }
@@ -30,6 +30,7 @@ package struct NativeTask: Encodable, Hashable, Sendable {
         try container.encode(task.timeZone, forKey: .timeZone)
         try container.encode(task.subjectID, forKey: .subjectId)
         try container.encode(task.scopeID, forKey: .scopeId)
+        try container.encode(task.activityID?.uuidString.lowercased(), forKey: .activityId)
         try container.encode(task.assignee.map(NativeAssignee.init), forKey: .assignee)
         try container.encode(task.assignedByID?.uuidString.lowercased(), forKey: .assignedById)
         try container.encode(task.assignmentComment, forKey: .assignmentComment)
@@ -185,6 +186,7 @@ enum TaskMembers {
             case .timeZone: patch.append(.timeZone(try optional(String.self)))
             case .subjectId: patch.append(.subjectID(try optional(String.self)))
             case .scopeId: patch.append(.scopeID(try optional(String.self)))
+            case .activityId: patch.append(.activityID(try container.decodeUUIDIfPresent(forKey: key)))
             case .assignee: patch.append(.assignee(try optional(NativeAssignee.self)?.assignee))
             case .assignedById:
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "is read-only: it records who changed the assignee")
