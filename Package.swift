@@ -101,6 +101,21 @@ let package = Package(
             swiftSettings: dialectSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Thena Platform's account tasks with configurable attributes.
+        .target(
+            name: "ThenaDialect",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            path: "Sources/TaskportDialects/Thena",
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: dialectSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -111,6 +126,7 @@ let package = Package(
                 "NativeDialect",
                 "RolloutDialect",
                 "MaxsightDialect",
+                "ThenaDialect",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

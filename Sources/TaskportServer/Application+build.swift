@@ -4,6 +4,7 @@ import Logging
 import MaxsightDialect
 import NativeDialect
 import RolloutDialect
+import ThenaDialect
 import NIOCore
 import TaskportCore
 import TaskportHTTP
@@ -51,6 +52,7 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
         "native.yaml": try NativeSurface.openAPIDocument(),
         "rollout.yaml": try RolloutSurface.openAPIDocument(),
         "maxsight.yaml": try MaxsightSurface.openAPIDocument(),
+        "thena.yaml": try ThenaSurface.openAPIDocument(),
     ]
     router.get("/openapi/:document") { _, context -> Response in
         guard let name = context.parameters.get("document"), let text = documents[name] else {
@@ -61,6 +63,7 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
     try NativeSurface.register(on: router, store: store)
     try RolloutSurface.register(on: router, store: store, tokens: tokens, views: [NativeSurface.view])
     try MaxsightSurface.register(on: router, store: store)
+    try ThenaSurface.register(on: router, store: store)
     return router
 }
 

@@ -25,17 +25,24 @@ public enum DemoData {
             public var teamId: String
         }
 
+        public struct Thena: Codable, Sendable, Equatable {
+            public var apiKey: String
+            /// An account to create tasks for.
+            public var accountId: String
+        }
+
         public var baseURL: String
         public var tenantId: String
         public var native: Native
         public var rollout: Rollout?
         public var maxsight: Maxsight?
+        public var thena: Thena?
     }
 
     /// Creates the demo tenant if it is missing and returns its credentials. Run again with the
     /// previous credentials file, it creates nothing and returns the same, still-valid credentials.
     public static func seed(
-        _ store: any TaskStore & DirectoryStore, baseURL: String, previous: Credentials?
+        _ store: any TaskportStore, baseURL: String, previous: Credentials?
     ) async throws -> Credentials {
         let tenant: Tenant
         if let existing = try await store.tenant(named: tenantName) {
@@ -63,9 +70,16 @@ public enum DemoData {
             apiKey: try await reuseOrMakeKey(previous?.maxsight?.apiKey, named: "demo-maxsight", for: alice, in: store),
             userId: bob.id.uuidString.lowercased(), teamId: support.id.uuidString.lowercased()
         )
+        guard let acme = try await store.accounts(in: tenant.id).first(where: { $0.name == "Acme Corp" }) else {
+            throw TaskportError.notFound("The demo tenant exists but its account Acme Corp does not")
+        }
+        let thena = Credentials.Thena(
+            apiKey: try await reuseOrMakeKey(previous?.thena?.apiKey, named: "demo-thena", for: alice, in: store),
+            accountId: acme.id.uuidString.lowercased()
+        )
         return Credentials(
             baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey), rollout: rollout,
-            maxsight: maxsight
+            maxsight: maxsight, thena: thena
         )
     }
 
@@ -79,7 +93,7 @@ public enum DemoData {
         return key.plaintext
     }
 
-    static func createTenant(_ store: any TaskStore & DirectoryStore) async throws -> Tenant {
+    static func createTenant(_ store: any TaskportStore) async throws -> Tenant {
         let tenant = try await store.createTenant(named: tenantName)
         let alice = try await store.createUser(in: tenant.id, email: "alice@demo.taskport.test", name: "Alice Admin", roles: ["admin"])
         let bob = try await store.createUser(in: tenant.id, email: "bob@demo.taskport.test", name: "Bob Agent", roles: ["agent"])
@@ -87,6 +101,18 @@ public enum DemoData {
         let support = try await store.createTeam(in: tenant.id, name: "Support")
         try await store.addMember(bob.id, toTeam: support.id, in: tenant.id)
         try await store.addMember(carol.id, toTeam: support.id, in: tenant.id)
+        let acme = try await store.createAccount(named: "Acme Corp", in: tenant.id)
+        _ = try await store.createAccount(named: "Globex", in: tenant.id)
+        _ = try await store.createActivity(named: "Renewal call", account: acme.id, in: tenant.id)
+        let attributes: [(TaskAttribute.Kind, String, JSONObject)] = [
+            (.type, "Call", ["color": "#1565c0"]), (.type, "Email", ["color": "#6a1b9a"]), (.type, "Meeting", ["color": "#00838f"]),
+            (.status, "Open", ["order": 1, "done": false]), (.status, "In Progress", ["order": 2, "done": false]),
+            (.status, "Done", ["order": 3, "done": true]),
+            (.priority, "Low", ["order": 1]), (.priority, "Medium", ["order": 2]), (.priority, "High", ["order": 3]),
+        ]
+        for (kind, value, configuration) in attributes {
+            _ = try await store.createAttribute(kind, value: value, configuration: configuration, in: tenant.id)
+        }
         let actor = Actor(userID: alice.id, name: alice.email, surface: "cli")
         let now = Timestamp.now()
         let day: Int64 = 86_400_000_000
@@ -95,7 +121,10 @@ public enum DemoData {
         renewal.timeZone = "Europe/London"
         renewal.assignee = .user(bob.id)
         renewal.responsibleID = alice.id
-        renewal.priority = "high"
+        renewal.priority = "High"
+        renewal.type = "Call"
+        renewal.status = "Open"
+        renewal.subjectID = acme.id.uuidString.lowercased()
         var invoices = TaskContent(title: "Reconcile October invoices")
         invoices.assignee = .team(support.id)
         invoices.dueAt = Timestamp(microseconds: now.microseconds + 3 * day)

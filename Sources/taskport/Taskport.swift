@@ -12,7 +12,7 @@ struct Taskport: AsyncParsableCommand {
         abstract: "A self-hosted task service that speaks the Rollout, Nexudus, Thena and Maxsight task APIs.",
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self,
-            RolloutCommand.self,
+            RolloutCommand.self, AccountCommand.self, ActivityCommand.self, AttributeCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -273,6 +273,119 @@ struct RolloutCommand: AsyncParsableCommand {
             )
             print("Authorization: Bearer \(minted.token)")
             print("X-Rollout-Credential-Id: \(minted.credential.id.uuidString.lowercased())")
+        }
+    }
+}
+
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Manage a tenant's customer accounts.", subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The account's name, unique in the tenant.") var name: String
+
+        func run() async throws {
+            let database = try store.open()
+            let account = try await database.createAccount(named: name, in: try await tenant.resolve(in: database).id)
+            print("\(account.id.uuidString.lowercased())\t\(account.name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let database = try store.open()
+            for account in try await database.accounts(in: try await tenant.resolve(in: database).id) {
+                print("\(account.id.uuidString.lowercased())\t\(account.name)")
+            }
+        }
+    }
+}
+
+struct ActivityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activity", abstract: "Manage a tenant's activities.", subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an activity, optionally of an account.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The activity's name.") var name: String
+        @Option(help: "The id of the account it belongs to.") var account: String?
+
+        func run() async throws {
+            let database = try store.open()
+            var accountID: UUID?
+            if let account {
+                guard let id = UUID(uuidString: account) else { throw ValidationError("'\(account)' is not an account id") }
+                accountID = id
+            }
+            let activity = try await database.createActivity(named: name, account: accountID, in: try await tenant.resolve(in: database).id)
+            print("\(activity.id.uuidString.lowercased())\t\(activity.name)")
+        }
+    }
+}
+
+extension TaskAttribute.Kind: ExpressibleByArgument {}
+
+struct AttributeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attribute", abstract: "Manage the allowed task types, statuses and priorities of a tenant.",
+        subcommands: [Create.self, List.self, Delete.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Allow a value.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "type, status or priority.") var kind: TaskAttribute.Kind
+        @Option(help: "The value, unique per kind (case-insensitively).") var value: String
+        @Option(help: "A JSON object, e.g. '{\"color\":\"#2e7d32\",\"done\":true}'.") var configuration: String = "{}"
+
+        func run() async throws {
+            guard let settings = try? StoredJSON.decode(JSONObject.self, from: configuration) else {
+                throw ValidationError("--configuration must be a JSON object")
+            }
+            let database = try store.open()
+            let attribute = try await database.createAttribute(kind, value: value, configuration: settings, in: try await tenant.resolve(in: database).id)
+            print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List allowed values.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "Only this kind.") var kind: TaskAttribute.Kind?
+
+        func run() async throws {
+            let database = try store.open()
+            for attribute in try await database.attributes(kind, in: try await tenant.resolve(in: database).id) {
+                print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(StoredJSON.encode(attribute.configuration))")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop allowing a value; tasks keep theirs.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Argument(help: "The attribute's id.") var id: String
+
+        func run() async throws {
+            let database = try store.open()
+            guard let attributeID = UUID(uuidString: id),
+                try await database.deleteAttribute(attributeID, in: try await tenant.resolve(in: database).id)
+            else { throw ValidationError("No attribute \(id) in tenant '\(tenant.tenant)'") }
+            print("deleted \(id)")
         }
     }
 }

@@ -147,7 +147,11 @@ package struct NativeAPI: APIProtocol {
             throw TaskportError.invalid([FieldProblem("value", "must be 1 to \(TaskLimits.attributeLength) characters")])
         }
         let kind = TaskAttribute.Kind(rawValue: body.kind.rawValue) ?? .type
-        let attribute = try await store.createAttribute(kind, value: value, configuration: body.configuration ?? [:], in: principal.tenantID)
+        var configuration: JSONObject = [:]
+        if let settings = body.configuration?.additionalProperties {
+            configuration = try JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(settings))
+        }
+        let attribute = try await store.createAttribute(kind, value: value, configuration: configuration, in: principal.tenantID)
         return .created(.init(body: .json(.init(attribute))))
     }
 

@@ -1,0 +1,245 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import OpenAPIHummingbird
+import OpenAPIRuntime
+public import TaskportCore
+import TaskportHTTP
+
+/// Thena Platform's account-task API, as `openapi.yaml` beside this file describes it.
+public enum ThenaSurface {
+    public static let name = "thena"
+
+    /// The OpenAPI document this surface implements, as served at `/openapi/thena.yaml`.
+    public static func openAPIDocument() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// Adds the Thena routes, authenticated by the `x-api-key` header.
+    public static func register<Context: RequestContext>(on router: Router<Context>, store: any TaskportStore) throws {
+        let group = router.group()
+            .add(middleware: SurfaceErrorMiddleware(ThenaErrorEnvelope()))
+            .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("x-api-key")!)))
+            .add(middleware: BodyLimitMiddleware())
+        try ThenaAPI(store: store).registerHandlers(
+            on: group, serverURL: URL(string: "/")!,
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        )
+        group.refuseOtherMethods([
+            "/v1/accounts/tasks": [.get, .post],
+            "/v1/accounts/tasks/:taskId": [.get, .put, .delete],
+        ])
+    }
+}
+
+/// The handlers of the Thena surface.
+struct ThenaAPI: APIProtocol {
+    let store: any TaskportStore
+
+    func getV1AccountsTasks(_ input: Operations.GetV1AccountsTasks.Input) async throws -> Operations.GetV1AccountsTasks.Output {
+        let principal = try RequestScope.caller()
+        let limit = input.query.limit ?? 50
+        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit must be between 1 and 200") }
+        var query = TaskQuery(limit: limit)
+        if let account = input.query.accountId {
+            query.subjectID = account.lowercased()
+        }
+        if let cursor = input.query.cursor {
+            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor is not a cursor Taskport issued") }
+            query.afterNumber = after
+        }
+        let page = try await store.tasks(matching: query, in: principal.tenantID)
+        let context = try await context(for: page.tasks, in: principal.tenantID)
+        let list = ThenaTaskList(
+            data: page.tasks.map { ThenaTask($0, context: context) },
+            nextCursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+        )
+        return .ok(.init(body: .json(list)))
+    }
+
+    func postV1AccountsTasks(_ input: Operations.PostV1AccountsTasks.Input) async throws -> Operations.PostV1AccountsTasks.Output {
+        let principal = try RequestScope.caller()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let fields = body.fields
+        var problems: [FieldProblem] = []
+        var account: Account?
+        if let id = fields.accountId.flatMap({ UUID(uuidString: $0) }) {
+            account = try await store.account(id, in: principal.tenantID)
+        }
+        if account == nil { problems.append(FieldProblem("accountId", "no account '\(fields.accountId ?? "")' in this organization")) }
+        let patch = try await edits(fields, in: principal.tenantID, problems: problems)
+        var content = patch.applied(to: TaskContent(title: ""), by: principal.user.id)
+        content.subjectID = account?.id.uuidString.lowercased()
+        let task = try await Self.renaming {
+            try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: ThenaSurface.name)))
+        }
+        return .created(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+    }
+
+    func getV1AccountsTasksTaskId(_ input: Operations.GetV1AccountsTasksTaskId.Input) async throws -> Operations.GetV1AccountsTasksTaskId.Output {
+        let principal = try RequestScope.caller()
+        let task = try await RequestScope.found(
+            store.task(RequestScope.task(input.path.taskId, notFound: Self.notFound), in: principal.tenantID), notFound: Self.notFound
+        )
+        return .ok(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+    }
+
+    func putV1AccountsTasksTaskId(_ input: Operations.PutV1AccountsTasksTaskId.Input) async throws -> Operations.PutV1AccountsTasksTaskId.Output {
+        let principal = try RequestScope.caller()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let reference = try RequestScope.task(input.path.taskId, notFound: Self.notFound)
+        let patch = try await edits(body.fields, in: principal.tenantID, problems: [])
+        let task = try await Self.renaming {
+            try await store.apply(
+                TaskMutation(tenantID: principal.tenantID, task: reference, kind: .patch(patch), actor: principal.actor(surface: ThenaSurface.name))
+            )
+        }
+        return .ok(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+    }
+
+    func deleteV1AccountsTasksTaskId(_ input: Operations.DeleteV1AccountsTasksTaskId.Input) async throws -> Operations.DeleteV1AccountsTasksTaskId.Output {
+        let principal = try RequestScope.caller()
+        _ = try await Self.renaming {
+            try await store.apply(
+                TaskMutation(
+                    tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId, notFound: Self.notFound),
+                    kind: .delete, actor: principal.actor(surface: ThenaSurface.name)
+                )
+            )
+        }
+        return .noContent(.init())
+    }
+
+    // MARK: Requests
+
+    static let notFound = "Account task not found"
+
+    /// The edits a Thena body stands for, with references and attribute values resolved in the
+    /// tenant. Every problem (with those already found) is reported at once.
+    func edits(_ fields: ThenaFields, in tenantID: UUID, problems found: [FieldProblem]) async throws -> TaskPatch {
+        var problems = found
+        var patch = TaskPatch()
+        if let title = fields.title { patch.append(.title(title)) }
+        if let description = fields.description { patch.append(.notes(description.isEmpty ? nil : description)) }
+        if let assignee = fields.assigneeId {
+            if assignee.isEmpty {
+                patch.append(.assignee(nil))
+            } else if let id = UUID(uuidString: assignee), try await store.user(id, in: tenantID) != nil {
+                patch.append(.assignee(.user(id)))
+            } else {
+                problems.append(FieldProblem("assigneeId", "no user '\(assignee)' in this organization"))
+            }
+        }
+        if let activity = fields.activityId {
+            if activity.isEmpty {
+                patch.append(.activityID(nil))
+            } else if let id = UUID(uuidString: activity), try await store.activity(id, in: tenantID) != nil {
+                patch.append(.activityID(id))
+            } else {
+                problems.append(FieldProblem("activityId", "no activity '\(activity)' in this organization"))
+            }
+        }
+        let requested = [(TaskAttribute.Kind.type, fields.type), (.status, fields.status), (.priority, fields.priority)]
+        if requested.contains(where: { $0.1 != nil }) {
+            let attributes = try await store.attributes(nil, in: tenantID)
+            for case let (kind, text?) in requested {
+                if text.isEmpty {
+                    patch.append(Self.edit(kind, nil))
+                    continue
+                }
+                let allowed = attributes.filter { $0.kind == kind }
+                guard let match = allowed.first(where: { $0.id.uuidString.caseInsensitiveCompare(text) == .orderedSame })
+                    ?? allowed.first(where: { $0.value.caseInsensitiveCompare(text) == .orderedSame })
+                else {
+                    let names = allowed.map(\.value).joined(separator: ", ")
+                    problems.append(FieldProblem(kind.rawValue, "'\(text)' is not one of the allowed values: \(names.isEmpty ? "none are configured" : names)"))
+                    continue
+                }
+                patch.append(Self.edit(kind, match.value))
+                if kind == .status { patch.append(.completed(match.marksDone)) }
+            }
+        }
+        if let urls = fields.attachmentUrls { patch.append(.attachments(urls)) }
+        if let metadata = fields.metadata { patch.append(.metadata(metadata)) }
+        if !problems.isEmpty { throw TaskportError.invalid(problems) }
+        return patch
+    }
+
+    static func edit(_ kind: TaskAttribute.Kind, _ value: String?) -> TaskEdit {
+        switch kind {
+        case .type: .type(value)
+        case .status: .status(value)
+        case .priority: .priority(value)
+        }
+    }
+
+    /// The names and configurations the answer for these tasks refers to.
+    func context(for tasks: [TaskRecord], in tenantID: UUID) async throws -> ThenaContext {
+        var context = ThenaContext(attributes: try await store.attributes(nil, in: tenantID), accounts: [:], creators: [:])
+        for id in Set(tasks.compactMap { $0.content.subjectID.flatMap { UUID(uuidString: $0) } }) {
+            context.accounts[id] = try await store.account(id, in: tenantID)
+        }
+        for id in Set(tasks.compactMap(\.creatorID)) {
+            context.creators[id] = try await store.user(id, in: tenantID)
+        }
+        return context
+    }
+
+    /// Runs a store call and names invalid fields as Thena spells them.
+    static func renaming<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch TaskportError.invalid(let problems) {
+            throw TaskportError.invalid(problems.map { problem in
+                let name =
+                    switch problem.field {
+                    case TaskField.notes.rawValue: "description"
+                    case TaskField.attachments.rawValue: "attachmentUrls"
+                    case TaskField.assignee.rawValue: "assigneeId"
+                    case TaskField.subjectId.rawValue: "accountId"
+                    default: problem.field
+                    }
+                return FieldProblem(name, problem.message)
+            })
+        }
+    }
+}
+
+/// Thena's errors: `{"statusCode": 404, "message": "Account task not found", "error": "Not Found"}`.
+struct ThenaErrorEnvelope: ErrorEnvelope {
+    func response(for error: TaskportError, to request: Request) -> Response {
+        let status: HTTPResponse.Status =
+            switch error {
+            case .notFound: .notFound
+            case .versionMismatch, .conflict: .conflict
+            case .invalid, .malformed: .badRequest
+            case .unauthenticated: .unauthorized
+            case .forbidden: .forbidden
+            case .payloadTooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .methodNotAllowed: .methodNotAllowed
+            case .preconditionRequired: .preconditionRequired
+            }
+        var message = error.message
+        if case .invalid(let problems) = error {
+            message = problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        }
+        if case .notFound = error { message = ThenaAPI.notFound }
+        var response = render(status, message)
+        if case .methodNotAllowed(let allowed) = error {
+            response.headers[.allow] = allowed.joined(separator: ", ")
+        }
+        return response
+    }
+
+    func serverFaultResponse(to request: Request) -> Response {
+        render(.internalServerError, "Something went wrong!")
+    }
+
+    private func render(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        .json(status, ["statusCode": .integer(Int64(status.code)), "message": .string(message), "error": .string(status.reasonPhrase)] as JSONObject)
+    }
+}

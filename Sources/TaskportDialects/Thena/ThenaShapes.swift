@@ -1,0 +1,150 @@
+import Foundation
+package import TaskportCore
+
+/// The members a Thena client may send in a create or an update, read strictly: a member of the
+/// wrong type (or `null`) is a 400 naming it. Unknown members are ignored.
+struct ThenaFields: Hashable, Sendable {
+    var accountId: String?
+    var title: String?
+    var assigneeId: String?
+    var activityId: String?
+    var description: String?
+    var type: String?
+    var status: String?
+    var priority: String?
+    var attachmentUrls: [String]?
+    var metadata: JSONObject?
+
+    struct Member: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let body = try decoder.container(keyedBy: Member.self)
+        var problems: [FieldProblem] = []
+        func string(_ name: String) -> String? {
+            guard body.contains(Member(name)) else { return nil }
+            guard let value = try? body.decode(String.self, forKey: Member(name)) else {
+                problems.append(FieldProblem(name, "must be a string"))
+                return nil
+            }
+            return value
+        }
+        accountId = string("accountId")
+        title = string("title")
+        assigneeId = string("assigneeId")
+        activityId = string("activityId")
+        description = string("description")
+        type = string("type")
+        status = string("status")
+        priority = string("priority")
+        if body.contains(Member("attachmentUrls")) {
+            if let urls = try? body.decode([String].self, forKey: Member("attachmentUrls")) {
+                attachmentUrls = urls
+            } else {
+                problems.append(FieldProblem("attachmentUrls", "must be an array of URL strings"))
+            }
+        }
+        if body.contains(Member("metadata")) {
+            if let object = try? body.decode(JSONObject.self, forKey: Member("metadata")) {
+                metadata = object
+            } else {
+                problems.append(FieldProblem("metadata", "must be a JSON object"))
+            }
+        }
+        if !problems.isEmpty { throw TaskportError.invalid(problems) }
+    }
+}
+
+/// `UpdateAccountTaskDto`.
+package struct ThenaTaskUpdate: Decodable, Hashable, Sendable {
+    let fields: ThenaFields
+
+    package init(from decoder: any Decoder) throws {
+        fields = try ThenaFields(from: decoder)
+    }
+}
+
+/// `CreateAccountTaskDto`: the update's members with `accountId` and `title` required.
+package struct ThenaTaskCreate: Decodable, Hashable, Sendable {
+    let fields: ThenaFields
+
+    package init(from decoder: any Decoder) throws {
+        fields = try ThenaFields(from: decoder)
+        var missing: [FieldProblem] = []
+        if fields.accountId == nil { missing.append(FieldProblem("accountId", "is required")) }
+        if fields.title == nil { missing.append(FieldProblem("title", "is required")) }
+        if !missing.isEmpty { throw TaskportError.invalid(missing) }
+    }
+}
+
+/// What a Thena answer needs besides the task: the tenant's attributes and the names it refers to.
+struct ThenaContext: Sendable {
+    var attributes: [TaskAttribute]
+    var accounts: [UUID: Account]
+    var creators: [UUID: User]
+
+    /// The configured value a task's type, status or priority text stands for, if any.
+    func attribute(_ kind: TaskAttribute.Kind, _ value: String?) -> TaskAttribute? {
+        guard let value else { return nil }
+        return attributes.first { $0.kind == kind && $0.value.caseInsensitiveCompare(value) == .orderedSame }
+    }
+}
+
+/// `AccountTaskResponseDto`: every member present; text Taskport has no value for is `""`,
+/// a configuration it has none for is `{}`.
+package struct ThenaTask: Encodable, Hashable, Sendable {
+    let members: JSONObject
+
+    init(_ record: TaskRecord, context: ThenaContext) {
+        let task = record.content
+        let account = task.subjectID.flatMap { UUID(uuidString: $0) }.flatMap { context.accounts[$0] }
+        let creator = record.creatorID.flatMap { context.creators[$0] }
+        var members: JSONObject = [
+            "id": .string(record.id.uuidString.lowercased()),
+            "accountId": .string(task.subjectID ?? ""),
+            "account": .string(account?.name ?? ""),
+            "activityId": .string(task.activityID?.uuidString.lowercased() ?? ""),
+            "title": .string(task.title),
+            "description": .string(task.notes ?? ""),
+            "assigneeId": .string(task.assignee?.id.uuidString.lowercased() ?? ""),
+            "attachments": JSONValue(task.attachments),
+            "isActive": .bool(true),
+            "creator": .string(creator?.name ?? ""),
+            "creatorId": .string(record.creatorID?.uuidString.lowercased() ?? ""),
+            "creatorEmail": .string(creator?.email ?? ""),
+            "createdAt": .string(record.createdAt.rfc3339),
+            "updatedAt": .string(record.updatedAt.rfc3339),
+            "metadata": .object(task.metadata),
+        ]
+        for (kind, value) in [(TaskAttribute.Kind.type, task.type), (.status, task.status), (.priority, task.priority)] {
+            let attribute = context.attribute(kind, value)
+            members[kind.rawValue] = .string(attribute?.value ?? value ?? "")
+            members[kind.rawValue + "Id"] = .string(attribute?.id.uuidString.lowercased() ?? "")
+            members[kind.rawValue + "Configuration"] = .object(attribute?.configuration ?? [:])
+        }
+        self.members = members
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try members.encode(to: encoder)
+    }
+}
+
+/// A page of account tasks.
+package struct ThenaTaskList: Encodable, Hashable, Sendable {
+    let data: [ThenaTask]
+    let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case data, nextCursor }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(data, forKey: .data)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
