@@ -12,10 +12,7 @@ public enum MaxsightSurface {
 
     /// The OpenAPI document this surface implements, as served at `/openapi/maxsight.yaml`.
     public static func openAPIDocument() throws -> String {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try String(contentsOf: url, encoding: .utf8)
+        try OpenAPIDocument.text(in: .module)
     }
 
     /// Adds the Maxsight routes, authenticated by the `apikey` header.
@@ -45,9 +42,7 @@ struct MaxsightAPI: APIProtocol {
     func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
         let principal = try RequestScope.caller()
         let parameters = input.query
-        let limit = parameters.limit ?? 50
-        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
-        var query = TaskQuery(limit: limit)
+        var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.subjectID = parameters.entityId
         switch parameters.status?.uppercased() {
         case nil: break
@@ -58,10 +53,6 @@ struct MaxsightAPI: APIProtocol {
         if let assignee = parameters.assignedToId {
             guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigned_to_id: is not a user or team id") }
             query.assigneeID = id
-        }
-        if let cursor = parameters.cursor {
-            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
-            query.afterNumber = after
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
         let list = MaxsightTaskList(
@@ -98,18 +89,16 @@ struct MaxsightAPI: APIProtocol {
             patch = TaskPatch([.assignee(nil), .assignedByID(by), .assignmentComment(note)])
             comment = note
         }
-        do {
-            let task = try await store.apply(
+        let task = try await Self.fieldNames.renaming {
+            try await store.apply(
                 TaskMutation(
                     tenantID: principal.tenantID, task: reference, kind: .patch(patch),
                     precondition: Self.precondition(ifMatch), actor: principal.actor(surface: MaxsightSurface.name),
                     comment: comment, outbox: outbox
                 )
             )
-            return .ok(.init(body: .json(MaxsightTask(task))))
-        } catch TaskportError.invalid(let problems) {
-            throw TaskportError.invalid(problems.map(Self.rename))
         }
+        return .ok(.init(body: .json(MaxsightTask(task))))
     }
 
     /// `If-Match` holds `updated_at` as returned, bare or quoted; anything else matches no version.
@@ -158,14 +147,9 @@ struct MaxsightAPI: APIProtocol {
     }
 
     /// Canonical field names as a Maxsight client spells them.
-    static func rename(_ problem: FieldProblem) -> FieldProblem {
-        switch problem.field {
-        case TaskField.assignee.rawValue: FieldProblem("assigned_to_id", problem.message)
-        case TaskField.assignedById.rawValue: FieldProblem("assigned_by_id", problem.message)
-        case TaskField.assignmentComment.rawValue: FieldProblem("assignment_comment", problem.message)
-        default: problem
-        }
-    }
+    static let fieldNames = FieldNames([
+        .assignee: "assigned_to_id", .assignedById: "assigned_by_id", .assignmentComment: "assignment_comment",
+    ])
 }
 
 /// Maxsight's errors: `{"code": "...", "message": "..."}` with the vendor's documented messages.
@@ -187,9 +171,7 @@ struct MaxsightErrorEnvelope: ErrorEnvelope {
             case .preconditionRequired(let message): (.preconditionRequired, "precondition_required", message)
             }
         var response = Response.json(status, ["code": code, "message": message])
-        if case .methodNotAllowed(let allowed) = error {
-            response.headers[.allow] = allowed.joined(separator: ", ")
-        }
+        response.headers.append(contentsOf: error.conventionalHeaders)
         return response
     }
 

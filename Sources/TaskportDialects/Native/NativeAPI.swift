@@ -21,10 +21,7 @@ public enum NativeSurface {
 
     /// The OpenAPI document this surface implements, as served at `/openapi/native.yaml`.
     public static func openAPIDocument() throws -> String {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try String(contentsOf: url, encoding: .utf8)
+        try OpenAPIDocument.text(in: .module)
     }
 
     /// Adds the native routes, with their error format, body limit and API-key authentication.
@@ -62,9 +59,7 @@ package struct NativeAPI: APIProtocol {
     package func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
         let principal = try RequestScope.caller()
         let parameters = input.query
-        let limit = parameters.limit ?? 50
-        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
-        var query = TaskQuery(limit: limit)
+        var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.completed = parameters.completed
         query.dueBefore = parameters.dueBefore
         query.dueAfter = parameters.dueAfter
@@ -72,10 +67,6 @@ package struct NativeAPI: APIProtocol {
         if let assignee = parameters.assigneeId {
             guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigneeId: is not a UUID") }
             query.assigneeID = id
-        }
-        if let cursor = parameters.cursor {
-            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
-            query.afterNumber = after
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
         return .ok(.init(body: .json(NativeTaskPage(page))))

@@ -31,11 +31,8 @@ struct ProblemEnvelope: ErrorEnvelope {
         var problems: [FieldProblem]?
         if case .invalid(let list) = error { problems = list }
         var response = problem(status, kind: kind, detail: error.message, errors: problems)
-        switch error {
-        case .unauthenticated: response.headers[.wwwAuthenticate] = "Bearer"
-        case .methodNotAllowed(let allowed): response.headers[.allow] = allowed.joined(separator: ", ")
-        default: break
-        }
+        response.headers.append(contentsOf: error.conventionalHeaders)
+        if case .unauthenticated = error { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
     }
 

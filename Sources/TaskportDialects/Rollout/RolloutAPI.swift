@@ -13,10 +13,7 @@ public enum RolloutSurface {
 
     /// The OpenAPI document this surface implements, as served at `/openapi/rollout.yaml`.
     public static func openAPIDocument() throws -> String {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try String(contentsOf: url, encoding: .utf8)
+        try OpenAPIDocument.text(in: .module)
     }
 
     /// Adds the Rollout routes under `/api`. `views` are the other surfaces whose ids and records
@@ -92,9 +89,7 @@ struct RolloutAPI: APIProtocol {
     func getTasks(_ input: Operations.GetTasks.Input) async throws -> Operations.GetTasks.Output {
         let principal = try RequestScope.caller()
         let parameters = input.query
-        let limit = parameters.limit ?? 50
-        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
-        var query = TaskQuery(limit: limit)
+        var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.completed = parameters.isCompleted
         if let person = parameters.personId { query.subjectID = person }
         if let assignee = parameters.assignedUserId {
@@ -106,10 +101,6 @@ struct RolloutAPI: APIProtocol {
                 throw TaskportError.malformed("updatedSince: '\(since)' is not an ISO 8601 date-time")
             }
             query.updatedSince = timestamp
-        }
-        if let cursor = parameters.cursor {
-            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
-            query.afterNumber = after
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
         let list = RolloutTaskList(
@@ -129,7 +120,7 @@ struct RolloutAPI: APIProtocol {
         }
         guard fields.name != nil else { throw TaskportError.invalid([FieldProblem("name", "is a required field")]) }
         let content = try fields.patch().applied(to: TaskContent(title: ""))
-        let task = try await Self.renaming {
+        let task = try await RolloutFieldNames.names.renaming {
             try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: RolloutSurface.name)))
         }
         let rendered = RolloutTask(task, views: views)
@@ -162,7 +153,7 @@ struct RolloutAPI: APIProtocol {
         case .multipartForm(let parts): fields = try RolloutInput(form: try await RolloutInput.form(parts, fields: Self.field))
         }
         let patch = try fields.patch()
-        let task = try await Self.renaming {
+        let task = try await RolloutFieldNames.names.renaming {
             try await store.apply(
                 TaskMutation(
                     tenantID: principal.tenantID, task: try RequestScope.task(input.path.id), kind: .patch(patch),
@@ -223,15 +214,6 @@ struct RolloutAPI: APIProtocol {
         case .undocumented: nil
         }
     }
-
-    /// Runs a store call and names invalid fields as Rollout spells them.
-    static func renaming<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch TaskportError.invalid(let problems) {
-            throw TaskportError.invalid(RolloutFieldNames.rename(problems))
-        }
-    }
 }
 
 extension RolloutInput {
@@ -275,26 +257,12 @@ enum RolloutMediaType {
 /// Rollout's errors: `{"errorMessage": "…"}`, in the media type the request accepts.
 struct RolloutErrorEnvelope: ErrorEnvelope {
     func response(for error: TaskportError, to request: Request) -> Response {
-        let status: HTTPResponse.Status =
-            switch error {
-            case .notFound: .notFound
-            case .versionMismatch, .conflict: .conflict
-            case .invalid, .malformed: .badRequest
-            case .unauthenticated: .unauthorized
-            case .forbidden: .forbidden
-            case .payloadTooLarge: .contentTooLarge
-            case .unsupportedMediaType: .unsupportedMediaType
-            case .methodNotAllowed: .methodNotAllowed
-            case .preconditionRequired: .preconditionRequired
-            }
         var message = error.message
         if case .invalid(let problems) = error {
-            message = RolloutFieldNames.rename(problems).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+            message = RolloutFieldNames.names.rename(problems).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         }
-        var response = render(status, message, to: request)
-        if case .methodNotAllowed(let allowed) = error {
-            response.headers[.allow] = allowed.joined(separator: ", ")
-        }
+        var response = render(error.conventionalStatus, message, to: request)
+        response.headers.append(contentsOf: error.conventionalHeaders)
         return response
     }
 

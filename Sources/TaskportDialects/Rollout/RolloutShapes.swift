@@ -173,18 +173,7 @@ struct RolloutInput: Equatable {
 
 /// The canonical field names as Rollout spells them, for error messages.
 enum RolloutFieldNames {
-    static func rename(_ problems: [FieldProblem]) -> [FieldProblem] {
-        problems.map { problem in
-            let name =
-                switch problem.field {
-                case TaskField.title.rawValue: "name"
-                case TaskField.subjectId.rawValue: "personId"
-                case TaskField.assignee.rawValue: "assignedUserId"
-                case TaskField.dueAt.rawValue: "dueDateTime"
-                case TaskField.completed.rawValue: "isCompleted"
-                default: problem.field
-                }
-            return FieldProblem(name, problem.message)
-        }
-    }
+    static let names = FieldNames([
+        .title: "name", .subjectId: "personId", .assignee: "assignedUserId", .dueAt: "dueDateTime", .completed: "isCompleted",
+    ])
 }

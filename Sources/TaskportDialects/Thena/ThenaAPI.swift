@@ -12,10 +12,7 @@ public enum ThenaSurface {
 
     /// The OpenAPI document this surface implements, as served at `/openapi/thena.yaml`.
     public static func openAPIDocument() throws -> String {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return try String(contentsOf: url, encoding: .utf8)
+        try OpenAPIDocument.text(in: .module)
     }
 
     /// Adds the Thena routes, authenticated by the `x-api-key` header.
@@ -41,16 +38,8 @@ struct ThenaAPI: APIProtocol {
 
     func getV1AccountsTasks(_ input: Operations.GetV1AccountsTasks.Input) async throws -> Operations.GetV1AccountsTasks.Output {
         let principal = try RequestScope.caller()
-        let limit = input.query.limit ?? 50
-        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit must be between 1 and 200") }
-        var query = TaskQuery(limit: limit)
-        if let account = input.query.accountId {
-            query.subjectID = account.lowercased()
-        }
-        if let cursor = input.query.cursor {
-            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor is not a cursor Taskport issued") }
-            query.afterNumber = after
-        }
+        var query = try RequestScope.page(limit: input.query.limit, cursor: input.query.cursor)
+        query.subjectID = input.query.accountId?.lowercased()
         let page = try await store.tasks(matching: query, in: principal.tenantID)
         let context = try await context(for: page.tasks, in: principal.tenantID)
         let list = ThenaTaskList(
@@ -73,7 +62,7 @@ struct ThenaAPI: APIProtocol {
         let patch = try await edits(fields, in: principal.tenantID, problems: problems)
         var content = patch.applied(to: TaskContent(title: ""), by: principal.user.id)
         content.subjectID = account?.id.uuidString.lowercased()
-        let task = try await Self.renaming {
+        let task = try await Self.fieldNames.renaming {
             try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: ThenaSurface.name)))
         }
         return .created(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
@@ -92,7 +81,7 @@ struct ThenaAPI: APIProtocol {
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let reference = try RequestScope.task(input.path.taskId, notFound: Self.notFound)
         let patch = try await edits(body.fields, in: principal.tenantID, problems: [])
-        let task = try await Self.renaming {
+        let task = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(tenantID: principal.tenantID, task: reference, kind: .patch(patch), actor: principal.actor(surface: ThenaSurface.name))
             )
@@ -102,7 +91,7 @@ struct ThenaAPI: APIProtocol {
 
     func deleteV1AccountsTasksTaskId(_ input: Operations.DeleteV1AccountsTasksTaskId.Input) async throws -> Operations.DeleteV1AccountsTasksTaskId.Output {
         let principal = try RequestScope.caller()
-        _ = try await Self.renaming {
+        _ = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(
                     tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId, notFound: Self.notFound),
@@ -188,50 +177,22 @@ struct ThenaAPI: APIProtocol {
         return context
     }
 
-    /// Runs a store call and names invalid fields as Thena spells them.
-    static func renaming<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch TaskportError.invalid(let problems) {
-            throw TaskportError.invalid(problems.map { problem in
-                let name =
-                    switch problem.field {
-                    case TaskField.notes.rawValue: "description"
-                    case TaskField.attachments.rawValue: "attachmentUrls"
-                    case TaskField.assignee.rawValue: "assigneeId"
-                    case TaskField.subjectId.rawValue: "accountId"
-                    default: problem.field
-                    }
-                return FieldProblem(name, problem.message)
-            })
-        }
-    }
+    /// Canonical field names as a Thena client spells them.
+    static let fieldNames = FieldNames([
+        .notes: "description", .attachments: "attachmentUrls", .assignee: "assigneeId", .subjectId: "accountId",
+    ])
 }
 
 /// Thena's errors: `{"statusCode": 404, "message": "Account task not found", "error": "Not Found"}`.
 struct ThenaErrorEnvelope: ErrorEnvelope {
     func response(for error: TaskportError, to request: Request) -> Response {
-        let status: HTTPResponse.Status =
-            switch error {
-            case .notFound: .notFound
-            case .versionMismatch, .conflict: .conflict
-            case .invalid, .malformed: .badRequest
-            case .unauthenticated: .unauthorized
-            case .forbidden: .forbidden
-            case .payloadTooLarge: .contentTooLarge
-            case .unsupportedMediaType: .unsupportedMediaType
-            case .methodNotAllowed: .methodNotAllowed
-            case .preconditionRequired: .preconditionRequired
-            }
         var message = error.message
         if case .invalid(let problems) = error {
             message = problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         }
         if case .notFound = error { message = ThenaAPI.notFound }
-        var response = render(status, message)
-        if case .methodNotAllowed(let allowed) = error {
-            response.headers[.allow] = allowed.joined(separator: ", ")
-        }
+        var response = render(error.conventionalStatus, message)
+        response.headers.append(contentsOf: error.conventionalHeaders)
         return response
     }
 

@@ -1,0 +1,75 @@
+public import Foundation
+public import HTTPTypes
+import Hummingbird
+public import TaskportCore
+
+extension TaskportError {
+    /// The status most surfaces answer this error with. A surface with other conventions maps
+    /// the cases it differs on first (the native API answers a version mismatch with 412).
+    public var conventionalStatus: HTTPResponse.Status {
+        switch self {
+        case .notFound: .notFound
+        case .versionMismatch, .conflict: .conflict
+        case .invalid, .malformed: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .methodNotAllowed: .methodNotAllowed
+        case .preconditionRequired: .preconditionRequired
+        }
+    }
+
+    /// The headers that belong with the error's status (`Allow` for a 405).
+    public var conventionalHeaders: HTTPFields {
+        if case .methodNotAllowed(let allowed) = self { return [.allow: allowed.joined(separator: ", ")] }
+        return [:]
+    }
+}
+
+/// How a surface spells the canonical field names, so its errors name fields as its clients do.
+public struct FieldNames: Sendable {
+    let names: [String: String]
+
+    public init(_ names: [TaskField: String]) {
+        self.names = Dictionary(uniqueKeysWithValues: names.map { ($0.key.rawValue, $0.value) })
+    }
+
+    public func rename(_ problems: [FieldProblem]) -> [FieldProblem] {
+        problems.map { FieldProblem(names[$0.field] ?? $0.field, $0.message) }
+    }
+
+    /// Runs a store call; its `.invalid` problems come out with this surface's field names.
+    public func renaming<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch TaskportError.invalid(let problems) {
+            throw TaskportError.invalid(rename(problems))
+        }
+    }
+}
+
+/// Each surface's OpenAPI document ships as a resource of its module.
+public enum OpenAPIDocument {
+    /// The text of `openapi.yaml` in `bundle`.
+    public static func text(in bundle: Bundle) throws -> String {
+        guard let url = bundle.url(forResource: "openapi", withExtension: "yaml") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+}
+
+extension RequestScope {
+    /// A query for one page: `limit` (1…200, 50 when absent) and the position a cursor stands for.
+    public static func page(limit: Int?, cursor: String?) throws -> TaskQuery {
+        let limit = limit ?? 50
+        guard (1...200).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
+        var query = TaskQuery(limit: limit)
+        if let cursor {
+            guard let after = TaskCursor.decode(cursor) else { throw TaskportError.malformed("cursor: is not a cursor Taskport issued") }
+            query.afterNumber = after
+        }
+        return query
+    }
+}
