@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskStoreContractTests",
-            dependencies: ["TaskportCore", "TaskportSQLite"],
+            dependencies: ["TaskportCore", "TaskportSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -13,6 +13,8 @@ public final class SQLiteStore: Sendable {
     }
 
     let writer: any DatabaseWriter
+    /// Task writes go through here, so that writes arriving together share one transaction.
+    let taskWrites: GroupCommit
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public convenience init(path: String, durability: Durability = .full) throws {
@@ -32,6 +34,7 @@ public final class SQLiteStore: Sendable {
 
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
+        taskWrites = GroupCommit(writer: writer)
         try Schema.migrator.migrate(writer)
     }
 
@@ -47,7 +50,7 @@ extension SQLiteStore: TaskStore {
     public func create(_ creation: TaskCreation) async throws -> TaskRecord {
         let content = TaskEngine.creationContent(creation)
         let changes = try TaskEngine.creationChanges(content)
-        return try await writer.write { db in
+        return try await taskWrites.perform { db in
             try Self.checkReferences(of: content, in: creation.tenantID, db)
             let now = Timestamp.now()
             let id = UUID()
@@ -117,7 +120,7 @@ extension SQLiteStore: TaskStore {
     }
 
     public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
-        try await writer.write { db in
+        try await taskWrites.perform { db in
             guard let current = try Self.fetchTask(mutation.task, in: mutation.tenantID, db) else {
                 throw TaskportError.notFound("Task not found")
             }
