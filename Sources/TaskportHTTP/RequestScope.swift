@@ -1,3 +1,4 @@
+import Foundation
 import TaskportCore
 
 /// What every surface's handlers need to resolve a request against its caller's tenant.
@@ -29,14 +30,25 @@ public struct TaskView: Sendable {
     /// The id the surface gives the task.
     public var id: @Sendable (TaskRecord) -> JSONValue
     /// The task as the surface shows it.
-    public var record: @Sendable (TaskRecord) -> JSONObject
+    public var record: @Sendable (TaskRecord) async throws -> JSONObject
 
     public init(
         surface: String, id: @escaping @Sendable (TaskRecord) -> JSONValue,
-        record: @escaping @Sendable (TaskRecord) -> JSONObject
+        record: @escaping @Sendable (TaskRecord) async throws -> JSONObject
     ) {
         self.surface = surface
         self.id = id
         self.record = record
+    }
+
+    /// A view that names the task by its UUID and shows it as the JSON encoding of `render`'s result.
+    public static func encoding<Shape: Encodable>(
+        surface: String, render: @escaping @Sendable (TaskRecord) async throws -> Shape
+    ) -> TaskView {
+        TaskView(
+            surface: surface,
+            id: { .string($0.id.uuidString.lowercased()) },
+            record: { task in try JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(try await render(task))) }
+        )
     }
 }

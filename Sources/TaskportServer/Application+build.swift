@@ -61,7 +61,8 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     try NativeSurface.register(on: router, store: store)
-    try RolloutSurface.register(on: router, store: store, tokens: tokens, views: [NativeSurface.view])
+    let views = [NativeSurface.view, MaxsightSurface.view, ThenaSurface.view(store: store)]
+    try RolloutSurface.register(on: router, store: store, tokens: tokens, views: views)
     try MaxsightSurface.register(on: router, store: store)
     try ThenaSurface.register(on: router, store: store)
     return router

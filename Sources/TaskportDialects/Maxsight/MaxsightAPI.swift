@@ -10,6 +10,9 @@ public import TaskportHTTP
 public enum MaxsightSurface {
     public static let name = "maxsight"
 
+    /// How Maxsight shows a task: its UUID and the Maxsight task object.
+    public static let view = TaskView.encoding(surface: name) { MaxsightTask($0) }
+
     /// The OpenAPI document this surface implements, as served at `/openapi/maxsight.yaml`.
     public static func openAPIDocument() throws -> String {
         try OpenAPIDocument.text(in: .module)

@@ -10,14 +10,7 @@ public enum NativeSurface {
     static let name = "native"
 
     /// How the native API shows a task: its UUID and its native JSON.
-    public static let view = TaskView(
-        surface: name,
-        id: { .string($0.id.uuidString.lowercased()) },
-        record: { task in
-            let data = (try? JSONEncoder().encode(NativeTask(task))) ?? Data("{}".utf8)
-            return (try? JSONDecoder().decode(JSONObject.self, from: data)) ?? [:]
-        }
-    )
+    public static let view = TaskView.encoding(surface: name) { NativeTask($0) }
 
     /// The OpenAPI document this surface implements, as served at `/openapi/native.yaml`.
     public static func openAPIDocument() throws -> String {

@@ -103,8 +103,12 @@ struct RolloutAPI: APIProtocol {
             query.updatedSince = timestamp
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
+        var results: [RolloutTask] = []
+        for task in page.tasks {
+            results.append(try await RolloutTask.render(task, views: views))
+        }
         let list = RolloutTaskList(
-            results: page.tasks.map { RolloutTask($0, views: views) },
+            results: results,
             nextCursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
         )
         return .ok(.init(body: .json(list)))
@@ -123,7 +127,7 @@ struct RolloutAPI: APIProtocol {
         let task = try await RolloutFieldNames.names.renaming {
             try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: RolloutSurface.name)))
         }
-        let rendered = RolloutTask(task, views: views)
+        let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PostTasks.Output.Created.Headers(eTag: EntityTag.of(task))
         return switch RolloutMediaType.preferred(input.headers.accept) {
         case .json: .created(.init(headers: headers, body: .json(rendered)))
@@ -135,7 +139,7 @@ struct RolloutAPI: APIProtocol {
     func getTasksId(_ input: Operations.GetTasksId.Input) async throws -> Operations.GetTasksId.Output {
         let principal = try RequestScope.caller()
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.id), in: principal.tenantID))
-        let rendered = RolloutTask(task, views: views)
+        let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.GetTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
         return switch RolloutMediaType.preferred(input.headers.accept) {
         case .json: .ok(.init(headers: headers, body: .json(rendered)))
@@ -162,7 +166,7 @@ struct RolloutAPI: APIProtocol {
                 )
             )
         }
-        let rendered = RolloutTask(task, views: views)
+        let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PutTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
         return switch RolloutMediaType.preferred(input.headers.accept) {
         case .json: .ok(.init(headers: headers, body: .json(rendered)))

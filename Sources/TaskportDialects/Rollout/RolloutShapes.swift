@@ -12,10 +12,15 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
     let originalIDs: JSONObject
     let original: JSONObject
 
-    init(_ record: TaskRecord, views: [TaskView]) {
-        self.record = record
-        originalIDs = Dictionary(uniqueKeysWithValues: views.map { ($0.surface, $0.id(record)) })
-        original = Dictionary(uniqueKeysWithValues: views.map { ($0.surface, JSONValue.object($0.record(record))) })
+    /// The task with each view's id and record of it.
+    static func render(_ record: TaskRecord, views: [TaskView]) async throws -> RolloutTask {
+        var ids: JSONObject = [:]
+        var records: JSONObject = [:]
+        for view in views {
+            ids[view.surface] = view.id(record)
+            records[view.surface] = .object(try await view.record(record))
+        }
+        return RolloutTask(record: record, originalIDs: ids, original: records)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

@@ -4,11 +4,18 @@ public import Hummingbird
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
-import TaskportHTTP
+public import TaskportHTTP
 
 /// Thena Platform's account-task API, as `openapi.yaml` beside this file describes it.
 public enum ThenaSurface {
     public static let name = "thena"
+
+    /// How Thena shows a task: its UUID and the account task, with names and attributes resolved in `store`.
+    public static func view(store: any TaskportStore) -> TaskView {
+        TaskView.encoding(surface: name) { task in
+            ThenaTask(task, context: try await ThenaAPI(store: store).context(for: [task], in: task.tenantID))
+        }
+    }
 
     /// The OpenAPI document this surface implements, as served at `/openapi/thena.yaml`.
     public static func openAPIDocument() throws -> String {
