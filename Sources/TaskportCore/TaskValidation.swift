@@ -38,6 +38,13 @@ extension TaskContent {
                 problems.append(FieldProblem(field, "must be 1 to \(TaskLimits.referenceLength) characters"))
             }
         }
+        let texts: [(TaskField, String?)] = [
+            (.title, title), (.notes, notes), (.type, type), (.status, status), (.priority, priority), (.timeZone, timeZone),
+            (.subjectId, subjectID), (.scopeId, scopeID), (.assignmentComment, assignmentComment),
+        ]
+        for (field, value) in texts where value?.contains("\u{0}") == true {
+            problems.append(FieldProblem(field, "must not contain the NUL character"))
+        }
         if attachments.count > TaskLimits.attachmentCount {
             problems.append(FieldProblem(.attachments, "must hold at most \(TaskLimits.attachmentCount) URLs"))
         } else if let bad = attachments.first(where: { !Self.isWebURL($0) }) {

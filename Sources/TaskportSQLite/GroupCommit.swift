@@ -73,6 +73,9 @@ final class GroupCommit: Sendable {
                             outcome = .success(try write(db))
                             return .commit
                         }
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        // Validation should have caught it; the schema's constraints are the last line.
+                        outcome = .failure(TaskportError.malformed("A value is not acceptable: \(error.message ?? "constraint failed")"))
                     } catch {
                         outcome = .failure(error)
                     }

@@ -170,6 +170,14 @@ import Testing
         #expect(content.problems().map(\.field) == ["title", "timeZone", "subjectId", "attachments"])
     }
 
+    @Test func refusesTheNULCharacter() {
+        var content = TaskContent(title: "a\u{0}b")
+        content.notes = "\u{0}"
+        #expect(content.problems() == [
+            FieldProblem(.title, "must not contain the NUL character"), FieldProblem(.notes, "must not contain the NUL character"),
+        ])
+    }
+
     @Test func acceptsAFullTask() {
         var content = TaskContent(title: "Renew")
         content.timeZone = "America/New_York"

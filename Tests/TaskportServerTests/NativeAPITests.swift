@@ -244,6 +244,8 @@ struct NativeAPITests {
             try await api.send(.post, "/v1/task-attributes", #"{"kind":"status","value":"done"}"#).problem(.conflict)
             try await api.send(.post, "/v1/task-attributes", #"{"kind":"mood","value":"Happy"}"#).problem(.badRequest)
             try await api.send(.post, "/v1/task-attributes", #"{"kind":"type","value":"   "}"#).problem(.badRequest)
+            try await api.send(.post, "/v1/task-attributes", #"{"kind":"status","value":"\u0000"}"#).problem(.badRequest)
+            try await api.send(.post, "/v1/tasks", #"{"title":"\u0000"}"#).problem(.badRequest)
             _ = try await api.send(.post, "/v1/task-attributes", #"{"kind":"priority","value":"High"}"#)
             let statuses = try await api.send(.get, "/v1/task-attributes?kind=status").object()
             #expect((statuses["items"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["Done"])

@@ -158,6 +158,8 @@ struct ThenaAPITests {
         try await h.run { native in
             let api = ThenaClient(client: native.client, key: h.key)
             #expect(try await api.send(.get, "/v1/accounts/tasks/\(UUID())").thenaError(.notFound) == "Account task not found")
+            // The vendor's documented 400, for a blank task id.
+            #expect(try await api.send(.put, "/v1/accounts/tasks/%20", #"{"title":"x"}"#).thenaError(.badRequest) == "Task ID is required!")
             try await api.send(.put, "/v1/accounts/tasks/\(h.strangerTask.id)", #"{"title":"Mine"}"#).thenaError(.notFound)
             try await api.send(.delete, "/v1/accounts/tasks/\(h.strangerTask.id)").thenaError(.notFound)
             try await ThenaClient(client: native.client, key: nil).send(.get, "/v1/accounts/tasks").thenaError(.unauthorized)

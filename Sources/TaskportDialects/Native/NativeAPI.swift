@@ -127,8 +127,8 @@ package struct NativeAPI: APIProtocol {
         let principal = try RequestScope.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let value = body.value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...TaskLimits.attributeLength).contains(value.count) else {
-            throw TaskportError.invalid([FieldProblem("value", "must be 1 to \(TaskLimits.attributeLength) characters")])
+        guard (1...TaskLimits.attributeLength).contains(value.count), !value.contains("\u{0}") else {
+            throw TaskportError.invalid([FieldProblem("value", "must be 1 to \(TaskLimits.attributeLength) characters, none of them NUL")])
         }
         let kind = TaskAttribute.Kind(rawValue: body.kind.rawValue) ?? .type
         var configuration: JSONObject = [:]

@@ -78,7 +78,7 @@ struct ThenaAPI: APIProtocol {
     func getV1AccountsTasksTaskId(_ input: Operations.GetV1AccountsTasksTaskId.Input) async throws -> Operations.GetV1AccountsTasksTaskId.Output {
         let principal = try RequestScope.caller()
         let task = try await RequestScope.found(
-            store.task(RequestScope.task(input.path.taskId, notFound: Self.notFound), in: principal.tenantID), notFound: Self.notFound
+            store.task(Self.task(input.path.taskId), in: principal.tenantID), notFound: Self.notFound
         )
         return .ok(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
     }
@@ -86,7 +86,7 @@ struct ThenaAPI: APIProtocol {
     func putV1AccountsTasksTaskId(_ input: Operations.PutV1AccountsTasksTaskId.Input) async throws -> Operations.PutV1AccountsTasksTaskId.Output {
         let principal = try RequestScope.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
-        let reference = try RequestScope.task(input.path.taskId, notFound: Self.notFound)
+        let reference = try Self.task(input.path.taskId)
         let patch = try await edits(body.fields, in: principal.tenantID, problems: [])
         let task = try await Self.fieldNames.renaming {
             try await store.apply(
@@ -101,7 +101,7 @@ struct ThenaAPI: APIProtocol {
         _ = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(
-                    tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId, notFound: Self.notFound),
+                    tenantID: principal.tenantID, task: try Self.task(input.path.taskId),
                     kind: .delete, actor: principal.actor(surface: ThenaSurface.name)
                 )
             )
@@ -112,6 +112,13 @@ struct ThenaAPI: APIProtocol {
     // MARK: Requests
 
     static let notFound = "Account task not found"
+    static let missingTaskID = TaskportError.malformed("Task ID is required!")
+
+    /// The task a path names; a blank id is the vendor's 400, anything else unknown is 404.
+    static func task(_ id: String) throws -> TaskReference {
+        if id.trimmingCharacters(in: .whitespaces).isEmpty { throw missingTaskID }
+        return try RequestScope.task(id, notFound: notFound)
+    }
 
     /// The edits a Thena body stands for, with references and attribute values resolved in the
     /// tenant. Every problem (with those already found) is reported at once.
