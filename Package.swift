@@ -141,6 +141,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fills a database with synthetic tasks for the benchmarks in bench/.
+        .executableTarget(
+            name: "taskport-loader",
+            dependencies: ["TaskportCore", "TaskportSQLite"],
+            path: "bench/Loader",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TaskportCoreTests",
             dependencies: ["TaskportCore"],

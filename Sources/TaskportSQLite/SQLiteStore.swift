@@ -54,8 +54,7 @@ extension SQLiteStore: TaskStore {
             try Self.checkReferences(of: content, in: creation.tenantID, db)
             let now = Timestamp.now()
             let id = UUID()
-            try db.execute(
-                sql: "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, \(TaskColumns.content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, \(TaskColumns.placeholders))",
+            try db.cachedStatement(sql: TaskColumns.insert).execute(
                 arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds]
                     + TaskColumns.arguments(content)
             )
@@ -126,11 +125,8 @@ extension SQLiteStore: TaskStore {
             }
             guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
             let record = commit.record
-            if record.content != current.content {
-                try Self.checkReferences(of: record.content, in: mutation.tenantID, db)
-            }
-            try db.execute(
-                sql: "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, \(TaskColumns.assignments) WHERE number = ? AND version = ?",
+            try Self.checkReferences(of: record.content, changedFrom: current.content, in: mutation.tenantID, db)
+            try db.cachedStatement(sql: TaskColumns.update).execute(
                 arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil]
                     + TaskColumns.arguments(record.content) + [record.number, current.version]
             )
@@ -190,30 +186,34 @@ extension SQLiteStore: TaskStore {
         case .id(let id): (column, key) = ("id", id.text)
         case .number(let number): (column, key) = ("number", number)
         }
-        let row = try Row.fetchOne(
-            db,
-            sql: "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL",
-            arguments: [key, tenantID.text]
-        )
+        let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL"
+        let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [key, tenantID.text])
         return try row.map(TaskColumns.record)
     }
 
-    /// Users and teams a task names must belong to its tenant.
-    static func checkReferences(of content: TaskContent, in tenantID: UUID, _ db: Database) throws {
+    /// Users, teams and activities a task names must belong to its tenant; only references that
+    /// differ from `previous` are looked up.
+    static func checkReferences(of content: TaskContent, changedFrom previous: TaskContent? = nil, in tenantID: UUID, _ db: Database) throws {
         var problems: [FieldProblem] = []
-        if let assignee = content.assignee {
+        if let assignee = content.assignee, assignee != previous?.assignee {
             let table = assignee.kind == .user ? "users" : "teams"
             if try !exists(table, assignee.id, in: tenantID, db) {
                 problems.append(FieldProblem(.assignee, "no \(assignee.kind.rawValue) \(assignee.id.text) in this tenant"))
             }
         }
-        if let responsible = content.responsibleID, try !exists("users", responsible, in: tenantID, db) {
+        if let responsible = content.responsibleID, responsible != previous?.responsibleID,
+            try !exists("users", responsible, in: tenantID, db)
+        {
             problems.append(FieldProblem(.responsibleId, "no user \(responsible.text) in this tenant"))
         }
-        if let activity = content.activityID, try !exists("activities", activity, in: tenantID, db) {
+        if let activity = content.activityID, activity != previous?.activityID,
+            try !exists("activities", activity, in: tenantID, db)
+        {
             problems.append(FieldProblem(.activityId, "no activity \(activity.text) in this tenant"))
         }
-        if let assigner = content.assignedByID, try !exists("users", assigner, in: tenantID, db) {
+        if let assigner = content.assignedByID, assigner != previous?.assignedByID,
+            try !exists("users", assigner, in: tenantID, db)
+        {
             problems.append(FieldProblem(.assignedById, "no user \(assigner.text) in this tenant"))
         }
         if !problems.isEmpty { throw TaskportError.invalid(problems) }
@@ -221,7 +221,7 @@ extension SQLiteStore: TaskStore {
 
     static func exists(_ table: String, _ id: UUID, in tenantID: UUID, _ db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ? AND tenant_id = ?)",
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ? AND tenant_id = ?)"),
             arguments: [id.text, tenantID.text]
         ) ?? false
     }
@@ -231,8 +231,9 @@ extension SQLiteStore: TaskStore {
         _ commit: TaskCommit, actor: Actor, comment: String?, outbox: [OutboxMessage], _ db: Database
     ) throws {
         let record = commit.record
-        try db.execute(
-            sql: "INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(
             arguments: [
                 record.tenantID.text, record.id.text, record.version, commit.action.rawValue,
                 record.updatedAt.microseconds, actor.userID?.text, actor.name, actor.surface,
@@ -240,8 +241,9 @@ extension SQLiteStore: TaskStore {
             ]
         )
         for message in outbox {
-            try db.execute(
-                sql: "INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(
                 arguments: [
                     message.id.text, record.tenantID.text, record.id.text, message.channel.rawValue,
                     message.recipient, message.event, StoredJSON.encode(message.payload),
@@ -261,6 +263,8 @@ enum TaskColumns {
     ]
     static let placeholders = Array(repeating: "?", count: content.count).joined(separator: ", ")
     static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
+    static let insert = "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, \(content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, \(placeholders))"
+    static let update = "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, \(assignments) WHERE number = ? AND version = ?"
     static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at"] + content)
         .joined(separator: ", ")
 
