@@ -6,8 +6,25 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// Dialect targets mix their own files with generated ones that import at `package` level.
-let dialectSettings = swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")]
+/// One API surface: its OpenAPI document (a resource, served at /openapi/) and the server stubs
+/// generated from it, under Sources/TaskportDialects/<folder>. Its own files mix with generated
+/// ones that import at `package` level, hence internal imports by default.
+func dialect(_ folder: String) -> Target {
+    .target(
+        name: folder + "Dialect",
+        dependencies: [
+            "TaskportCore",
+            "TaskportHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+        ],
+        path: "Sources/TaskportDialects/" + folder,
+        resources: [.copy("openapi.yaml")],
+        swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
+        plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+    )
+}
 
 let package = Package(
     name: "taskport",
@@ -57,65 +74,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Taskport's own API: spec first, server stubs generated from it.
-        .target(
-            name: "NativeDialect",
-            dependencies: [
-                "TaskportCore",
-                "TaskportHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-            ],
-            path: "Sources/TaskportDialects/Native",
-            resources: [.copy("openapi.yaml")],
-            swiftSettings: dialectSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
-        ),
+        dialect("Native"),
         // Rollout Universal CRM's tasks API, from the vendor's own OpenAPI document.
-        .target(
-            name: "RolloutDialect",
-            dependencies: [
-                "TaskportCore",
-                "TaskportHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-            ],
-            path: "Sources/TaskportDialects/Rollout",
-            resources: [.copy("openapi.yaml")],
-            swiftSettings: dialectSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
-        ),
+        dialect("Rollout"),
         // Maxsight API v5's task assignment endpoints.
-        .target(
-            name: "MaxsightDialect",
-            dependencies: [
-                "TaskportCore",
-                "TaskportHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-            ],
-            path: "Sources/TaskportDialects/Maxsight",
-            resources: [.copy("openapi.yaml")],
-            swiftSettings: dialectSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
-        ),
+        dialect("Maxsight"),
         // Thena Platform's account tasks with configurable attributes.
-        .target(
-            name: "ThenaDialect",
-            dependencies: [
-                "TaskportCore",
-                "TaskportHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
-            ],
-            path: "Sources/TaskportDialects/Thena",
-            resources: [.copy("openapi.yaml")],
-            swiftSettings: dialectSettings,
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
-        ),
+        dialect("Thena"),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",

@@ -74,9 +74,14 @@ extension JSONValue {
 
 /// The one JSON encoding Taskport stores: compact, keys sorted, slashes unescaped.
 public enum StoredJSON {
-    public static func encode(_ value: some Encodable) -> String {
+    /// One encoder for every write: making one per value costs more than the encoding of small values.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static func encode(_ value: some Encodable) -> String {
         // Encoding JSONValue and the model's own types cannot fail.
         let data = try! encoder.encode(value)
         return String(decoding: data, as: UTF8.self)

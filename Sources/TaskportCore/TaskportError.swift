@@ -40,10 +40,6 @@ public enum TaskportError: Error, Sendable, Hashable {
     /// The surface requires a version precondition (`If-Match`) and the request has none.
     case preconditionRequired(String)
 
-    public static func invalid(_ field: TaskField, _ message: String) -> TaskportError {
-        .invalid([FieldProblem(field, message)])
-    }
-
     /// A one-line, human-readable summary.
     public var message: String {
         switch self {

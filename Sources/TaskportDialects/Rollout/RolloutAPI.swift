@@ -129,11 +129,7 @@ struct RolloutAPI: APIProtocol {
         }
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PostTasks.Output.Created.Headers(eTag: EntityTag.of(task))
-        return switch RolloutMediaType.preferred(input.headers.accept) {
-        case .json: .created(.init(headers: headers, body: .json(rendered)))
-        case .text: .created(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
-        case .multipart: .created(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
-        }
+        return .created(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func getTasksId(_ input: Operations.GetTasksId.Input) async throws -> Operations.GetTasksId.Output {
@@ -141,11 +137,7 @@ struct RolloutAPI: APIProtocol {
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.id), in: principal.tenantID))
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.GetTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
-        return switch RolloutMediaType.preferred(input.headers.accept) {
-        case .json: .ok(.init(headers: headers, body: .json(rendered)))
-        case .text: .ok(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
-        case .multipart: .ok(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
-        }
+        return .ok(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func putTasksId(_ input: Operations.PutTasksId.Input) async throws -> Operations.PutTasksId.Output {
@@ -168,11 +160,7 @@ struct RolloutAPI: APIProtocol {
         }
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PutTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
-        return switch RolloutMediaType.preferred(input.headers.accept) {
-        case .json: .ok(.init(headers: headers, body: .json(rendered)))
-        case .text: .ok(.init(headers: headers, body: .plainText(HTTPBody(rendered.jsonText))))
-        case .multipart: .ok(.init(headers: headers, body: .multipartForm(MultipartBody(rendered.multipartParts.map { .undocumented($0) }))))
-        }
+        return .ok(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func deleteTasksId(_ input: Operations.DeleteTasksId.Input) async throws -> Operations.DeleteTasksId.Output {
@@ -235,6 +223,38 @@ extension RolloutInput {
         )
     }
 }
+
+/// A task answer in any of the three media types: what every generated answer body of a task
+/// operation can be, so one function renders them all.
+protocol RolloutTaskAnswer {
+    associatedtype Part: RolloutAnswerPart
+    static func json(_ task: RolloutTask) -> Self
+    static func plainText(_ body: HTTPBody) -> Self
+    static func multipartForm(_ body: MultipartBody<Part>) -> Self
+}
+
+/// A part of a generated multipart answer; Taskport writes every part as a raw one.
+protocol RolloutAnswerPart: Sendable, Hashable {
+    static func undocumented(_ part: MultipartRawPart) -> Self
+}
+
+extension RolloutTaskAnswer {
+    /// The task in the media type the client prefers.
+    static func answer(_ task: RolloutTask, as type: RolloutMediaType) -> Self {
+        switch type {
+        case .json: .json(task)
+        case .text: .plainText(HTTPBody(task.jsonText))
+        case .multipart: .multipartForm(MultipartBody(task.multipartParts.map(Part.undocumented)))
+        }
+    }
+}
+
+extension Operations.PostTasks.Output.Created.Body: RolloutTaskAnswer {}
+extension Operations.GetTasksId.Output.Ok.Body: RolloutTaskAnswer {}
+extension Operations.PutTasksId.Output.Ok.Body: RolloutTaskAnswer {}
+extension Operations.PostTasks.Output.Created.Body.MultipartFormPayload: RolloutAnswerPart {}
+extension Operations.GetTasksId.Output.Ok.Body.MultipartFormPayload: RolloutAnswerPart {}
+extension Operations.PutTasksId.Output.Ok.Body.MultipartFormPayload: RolloutAnswerPart {}
 
 /// The three media types Rollout answers in, chosen by the request's `Accept`.
 enum RolloutMediaType {
