@@ -1,16 +1,46 @@
 import Foundation
 
 /// A customer account of a tenant; tasks can be about one (their subject).
+/// Nexudus calls them customers (coworkers) and names them by `number`.
 public struct Account: Sendable, Hashable {
     public var id: UUID
     public var tenantID: UUID
     public var name: String
+    /// A positive integer id, unique in the store.
+    public var number: Int64
 
-    public init(id: UUID, tenantID: UUID, name: String) {
+    public init(id: UUID, tenantID: UUID, name: String, number: Int64 = 0) {
         self.id = id
         self.tenantID = tenantID
         self.name = name
+        self.number = number
     }
+
+    /// How a task names its account as subject.
+    public var subjectID: String { id.uuidString.lowercased() }
+}
+
+/// A place a tenant runs (Nexudus's business, a location); tasks can live in one (their scope),
+/// and its time zone is the one their local due times are shown in.
+public struct Business: Sendable, Hashable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var name: String
+    /// An IANA time zone, e.g. `Europe/London`.
+    public var timeZone: String
+    /// A positive integer id, unique in the store.
+    public var number: Int64
+
+    public init(id: UUID, tenantID: UUID, name: String, timeZone: String, number: Int64) {
+        self.id = id
+        self.tenantID = tenantID
+        self.name = name
+        self.timeZone = timeZone
+        self.number = number
+    }
+
+    /// How a task names its business as scope.
+    public var scopeID: String { id.uuidString.lowercased() }
 }
 
 /// Something that happened with an account (a call, a meeting); a task can be linked to one.
@@ -60,6 +90,13 @@ public protocol CatalogStore: Sendable {
     func createAccount(named name: String, in tenantID: UUID) async throws -> Account
     func account(_ id: UUID, in tenantID: UUID) async throws -> Account?
     func accounts(in tenantID: UUID) async throws -> [Account]
+    func account(number: Int64, in tenantID: UUID) async throws -> Account?
+
+    /// Creates a business; `.conflict` if the name is taken, `.invalid` for an unknown time zone.
+    func createBusiness(named name: String, timeZone: String, in tenantID: UUID) async throws -> Business
+    func business(_ id: UUID, in tenantID: UUID) async throws -> Business?
+    func business(number: Int64, in tenantID: UUID) async throws -> Business?
+    func businesses(in tenantID: UUID) async throws -> [Business]
 
     /// Creates an activity, optionally of an account of the tenant (`.notFound` otherwise).
     func createActivity(named name: String, account: UUID?, in tenantID: UUID) async throws -> Activity

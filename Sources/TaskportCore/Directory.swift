@@ -22,14 +22,22 @@ public struct User: Sendable, Hashable {
     public var name: String
     /// Role names, e.g. `admin`; surfaces decide what each one allows.
     public var roles: [String]
+    /// A positive integer id, unique in the store, for surfaces that name users by number.
+    public var number: Int64
 
-    public init(id: UUID, tenantID: UUID, email: String, name: String, roles: [String]) {
+    public init(id: UUID, tenantID: UUID, email: String, name: String, roles: [String], number: Int64 = 0) {
         self.id = id
         self.tenantID = tenantID
         self.email = email
         self.name = name
         self.roles = roles
+        self.number = number
     }
+
+    /// The role that may do everything in its tenant.
+    public static let administratorRole = "admin"
+
+    public var isAdministrator: Bool { roles.contains(Self.administratorRole) }
 }
 
 /// A named group of users in a tenant; a task can be assigned to it.
@@ -84,10 +92,10 @@ public struct APIKeySecret: Sendable {
     public var plaintext: String
     public var hash: String
 
-    /// A random key: `tpk_` and 43 characters of base64url (256 bits).
-    public static func generate() -> APIKeySecret {
+    /// A random key: the prefix (`tpk_` for API keys) and 43 characters of base64url (256 bits).
+    public static func generate(prefix: String = "tpk_") -> APIKeySecret {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let text = "tpk_" + bytes.base64EncodedString()
+        let text = prefix + bytes.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         return APIKeySecret(id: UUID(), plaintext: text, hash: hash(of: text))
@@ -132,6 +140,30 @@ public protocol DirectoryStore: Sendable {
     /// The tenant's live credential of that surface with this id, if any.
     func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential?
 
+    /// The user with this number in the tenant.
+    func user(number: Int64, in tenantID: UUID) async throws -> User?
+    /// Sets (or, with nil, removes) a user's password hash, as `PasswordHash.make` writes it.
+    func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws
+    /// Users of any tenant who sign in with this email and have a password, with their hashes.
+    func passwordLogins(email: String) async throws -> [PasswordLogin]
+
+    /// Stores a refresh token's hash; it can be redeemed once, until `expiresAt`.
+    func addRefreshToken(hash: String, for principal: Principal, expiresAt: Timestamp) async throws
+    /// Uses up a live refresh token and returns whom it was issued to; nil if it is unknown,
+    /// used or expired.
+    func redeemRefreshToken(hash: String, at now: Timestamp) async throws -> Principal?
+
     /// A server-wide secret by name, made by `make` on first use and shared by every server on the store.
     func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String
+}
+
+/// A user who can sign in with a password, and the stored hash to check it against.
+public struct PasswordLogin: Sendable, Hashable {
+    public var principal: Principal
+    public var passwordHash: String
+
+    public init(principal: Principal, passwordHash: String) {
+        self.principal = principal
+        self.passwordHash = passwordHash
+    }
 }

@@ -101,6 +101,7 @@ public enum TaskEngine {
         var next = current
         next.version = current.version + 1
         next.updatedAt = max(now, current.updatedAt.next)
+        next.updatedBy = mutation.actor.name
         var action = AuditAction.deleted
         if case .patch(let patch) = mutation.kind {
             action = .updated

@@ -5,7 +5,7 @@ import Foundation
 public enum TaskField: String, Sendable, Hashable, CaseIterable, Codable {
     case title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId, activityId
     case assignee, assignedById, assignmentComment, responsibleId, attachments, metadata, notifyByEmail, reminded
-    case visibleToEveryone
+    case visibleToEveryone, listItemId, externalId
 }
 
 /// One change to one field. A surface turns what a client sent into a list of edits.
@@ -34,6 +34,8 @@ public enum TaskEdit: Sendable, Hashable {
     case notifyByEmail(Bool)
     case reminded(Bool)
     case visibleToEveryone(Bool)
+    case listItemID(String?)
+    case externalID(String?)
 }
 
 /// A set of edits applied together to a task's current content.
@@ -81,6 +83,8 @@ public struct TaskPatch: Sendable, Hashable {
             case .notifyByEmail(let value): result.notifyByEmail = value
             case .reminded(let value): result.reminded = value
             case .visibleToEveryone(let value): result.visibleToEveryone = value
+            case .listItemID(let value): result.listItemID = value
+            case .externalID(let value): result.externalID = value
             }
         }
         if result.dueAt != content.dueAt, !edits.contains(where: { if case .reminded = $0 { true } else { false } }) {
@@ -122,6 +126,8 @@ extension TaskContent {
         case .notifyByEmail: .bool(notifyByEmail)
         case .reminded: .bool(reminded)
         case .visibleToEveryone: .bool(visibleToEveryone)
+        case .listItemId: JSONValue(listItemID)
+        case .externalId: JSONValue(externalID)
         }
     }
 

@@ -48,6 +48,10 @@ public struct TaskContent: Sendable, Hashable {
     public var notifyByEmail: Bool = false
     public var reminded: Bool = false
     public var visibleToEveryone: Bool = false
+    /// The item of a task list this task stands for (Nexudus's `TaskItemUniqueId`).
+    public var listItemID: String?
+    /// A free-form id the client's own system gives the task (Nexudus's `SystemId`).
+    public var externalID: String?
 
     public init(title: String) {
         self.title = title
@@ -67,10 +71,12 @@ public struct TaskRecord: Sendable, Hashable {
     public var createdAt: Timestamp
     /// Strictly increases with every change.
     public var updatedAt: Timestamp
+    /// Who made the last change, as the audit entry names them.
+    public var updatedBy: String?
 
     public init(
         id: UUID, number: Int64, tenantID: UUID, creatorID: UUID?, content: TaskContent,
-        version: Int64, createdAt: Timestamp, updatedAt: Timestamp
+        version: Int64, createdAt: Timestamp, updatedAt: Timestamp, updatedBy: String? = nil
     ) {
         self.id = id
         self.number = number
@@ -80,6 +86,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
     }
 }
 

@@ -1,12 +1,35 @@
 import Foundation
 
-/// Filters and a keyset position for listing a tenant's tasks, in ascending `number` order.
+/// The order a list of tasks comes in; ties are broken by `number`, in the same direction.
+public struct TaskOrder: Sendable, Hashable {
+    public enum Key: String, Sendable, Hashable, CaseIterable {
+        case number, title, dueAt, completed, createdAt, updatedAt
+    }
+
+    public var key: Key
+    public var descending: Bool
+
+    public init(_ key: Key, descending: Bool = false) {
+        self.key = key
+        self.descending = descending
+    }
+
+    public static let number = TaskOrder(.number)
+}
+
+/// Filters and a position for listing a tenant's tasks: a keyset position (`afterNumber`, in
+/// ascending `number` order) or an offset into any order.
 public struct TaskQuery: Sendable, Hashable {
     public var completed: Bool?
     /// A user or team id.
     public var assigneeID: UUID?
     /// Whom or what the tasks are about.
     public var subjectID: String?
+    /// Where the tasks live.
+    public var scopeID: String?
+    public var responsibleID: UUID?
+    /// Titles that contain this text, case-insensitively.
+    public var titleContains: String?
     /// The task's status, compared case-insensitively.
     public var status: String?
     /// Due strictly before.
@@ -18,6 +41,9 @@ public struct TaskQuery: Sendable, Hashable {
     public var limit: Int
     /// Only tasks whose number is greater than this (the last number of the previous page).
     public var afterNumber: Int64?
+    public var order: TaskOrder = .number
+    /// How many matching tasks to skip, in `order`.
+    public var offset: Int = 0
 
     public init(limit: Int = 50) {
         self.limit = limit
@@ -47,6 +73,9 @@ public protocol TaskStore: Sendable {
 
     /// One page of the tenant's live tasks that match the query.
     func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage
+
+    /// How many of the tenant's live tasks match the query's filters (its position and limit aside).
+    func count(matching query: TaskQuery, in tenantID: UUID) async throws -> Int
 
     /// Applies the mutation atomically: the new row, its audit entry and its outbox messages, or
     /// nothing. Throws `.notFound`, `.versionMismatch` (precondition not met) or `.invalid`.

@@ -33,7 +33,7 @@ extension TaskContent {
         if let timeZone, TimeZone(identifier: timeZone) == nil {
             problems.append(FieldProblem(.timeZone, "'\(timeZone)' is not an IANA time zone such as Europe/London"))
         }
-        for (field, value) in [(TaskField.subjectId, subjectID), (.scopeId, scopeID)] {
+        for (field, value) in [(TaskField.subjectId, subjectID), (.scopeId, scopeID), (.listItemId, listItemID), (.externalId, externalID)] {
             if let value, value.isEmpty || value.count > TaskLimits.referenceLength {
                 problems.append(FieldProblem(field, "must be 1 to \(TaskLimits.referenceLength) characters"))
             }
@@ -41,6 +41,7 @@ extension TaskContent {
         let texts: [(TaskField, String?)] = [
             (.title, title), (.notes, notes), (.type, type), (.status, status), (.priority, priority), (.timeZone, timeZone),
             (.subjectId, subjectID), (.scopeId, scopeID), (.assignmentComment, assignmentComment),
+            (.listItemId, listItemID), (.externalId, externalID),
         ]
         for (field, value) in texts where value?.contains("\u{0}") == true {
             problems.append(FieldProblem(field, "must not contain the NUL character"))

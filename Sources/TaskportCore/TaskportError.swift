@@ -16,7 +16,7 @@ public struct FieldProblem: Sendable, Hashable, Codable {
 
 /// Everything that can go wrong for a client. Each surface maps these to its own status codes
 /// and error envelope; anything thrown that is not a `TaskportError` is a server fault.
-public enum TaskportError: Error, Sendable, Hashable {
+public enum TaskportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No such task (or other object) in the caller's tenant; another tenant's objects are absent too.
     case notFound(String)
     /// The caller's version token is not the task's current one; nothing was changed.
@@ -57,4 +57,9 @@ public enum TaskportError: Error, Sendable, Hashable {
             "This resource only takes \(allowed.joined(separator: ", "))"
         }
     }
+}
+
+extension TaskportError {
+    /// What went wrong, as a person reads it (the CLI prints this).
+    public var description: String { message }
 }

@@ -103,6 +103,57 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 }
 
+// MARK: Wall-clock times in a time zone
+
+extension Timestamp {
+    /// UTC, with six fractional digits only when the instant is not a whole second.
+    public var rfc3339Compact: String {
+        formatted(fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6)
+    }
+
+    /// The wall-clock time in `zone` at this instant, without an offset: `2026-03-29T03:30:00`
+    /// (six fractional digits only when the instant is not a whole second).
+    public func wallClock(in zone: TimeZone) -> String {
+        let local = Timestamp(microseconds: microseconds + Int64(Self.offset(of: zone, at: microseconds)) * 1_000_000)
+        return String(local.rfc3339Compact.dropLast())
+    }
+
+    /// The instant a wall-clock time in `zone` stands for (`2026-03-29T01:30:00`, no offset, fractions
+    /// allowed). A time the clocks skip when they go forward is read with the offset in force before
+    /// the change, so it lands as far past the change as it was written past it (01:30 on the day
+    /// London skips 01:00–02:00 is 02:30 BST); a time the clocks show twice when they go back is
+    /// the first of the two. Nil for text that is not such a time.
+    public init?(wallClock text: some StringProtocol, in zone: TimeZone) {
+        var scanner = DigitScanner(Array(text.utf8))
+        guard let year = scanner.number(4), scanner.take("-"),
+            let month = scanner.number(2), scanner.take("-"),
+            let day = scanner.number(2), scanner.take("T", "t"),
+            let fields = scanner.timeOfDay(), scanner.isAtEnd,
+            (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        let days = Int64(CivilDate.days(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
+        let wall = seconds * 1_000_000 + Int64(fields.micros)
+        let aDay: Int64 = 86_400_000_000
+        let before = Int64(Self.offset(of: zone, at: wall - aDay)) * 1_000_000
+        let after = Int64(Self.offset(of: zone, at: wall + aDay)) * 1_000_000
+        let early = wall - before
+        let late = wall - after
+        let earlyHolds = Int64(Self.offset(of: zone, at: early)) * 1_000_000 == before
+        let lateHolds = Int64(Self.offset(of: zone, at: late)) * 1_000_000 == after
+        switch (earlyHolds, lateHolds) {
+        case (true, true): microseconds = min(early, late)
+        case (false, true): microseconds = late
+        default: microseconds = early
+        }
+    }
+
+    /// Seconds east of UTC in `zone` at an instant given in microseconds.
+    static func offset(of zone: TimeZone, at microseconds: Int64) -> Int {
+        zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(microseconds.floorDivided(by: 1_000_000).quotient)))
+    }
+}
+
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil algorithm).
 enum CivilDate {
     static func days(year: Int, month: Int, day: Int) -> Int {

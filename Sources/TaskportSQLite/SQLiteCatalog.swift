@@ -4,27 +4,75 @@ import TaskportCore
 
 extension SQLiteStore: CatalogStore {
     public func createAccount(named name: String, in tenantID: UUID) async throws -> Account {
-        let account = Account(id: UUID(), tenantID: tenantID, name: name)
-        try await insert(unique: "an account named '\(name)' exists already") { db in
+        var account = Account(id: UUID(), tenantID: tenantID, name: name)
+        account.number = try await insert(unique: "an account named '\(name)' exists already") { [account] db in
             try db.execute(
-                sql: "INSERT INTO accounts (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO accounts (id, tenant_id, name, created_at, number)
+                    VALUES (?, ?, ?, ?, (SELECT coalesce(max(number), 0) + 1 FROM accounts))
+                    """,
                 arguments: [account.id.text, tenantID.text, name, Timestamp.now().microseconds]
             )
+            return try Int64.fetchOne(db, sql: "SELECT number FROM accounts WHERE id = ?", arguments: [account.id.text]) ?? 0
         }
         return account
     }
 
     public func account(_ id: UUID, in tenantID: UUID) async throws -> Account? {
-        try await writer.read { db in
-            try String.fetchOne(db, sql: "SELECT name FROM accounts WHERE id = ? AND tenant_id = ?", arguments: [id.text, tenantID.text])
-                .map { Account(id: id, tenantID: tenantID, name: $0) }
-        }
+        try await fetchAccounts(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+    }
+
+    public func account(number: Int64, in tenantID: UUID) async throws -> Account? {
+        try await fetchAccounts(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
     }
 
     public func accounts(in tenantID: UUID) async throws -> [Account] {
+        try await fetchAccounts(where: "tenant_id = ?", [tenantID.text])
+    }
+
+    private func fetchAccounts(where condition: String, _ arguments: StatementArguments) async throws -> [Account] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name FROM accounts WHERE tenant_id = ? ORDER BY name", arguments: [tenantID.text])
-                .map { Account(id: UUID(uuidString: $0["id"])!, tenantID: tenantID, name: $0["name"]) }
+            try Row.fetchAll(db, sql: "SELECT id, tenant_id, name, number FROM accounts WHERE \(condition) ORDER BY name", arguments: arguments)
+                .map { Account(id: UUID(uuidString: $0["id"])!, tenantID: UUID(uuidString: $0["tenant_id"])!, name: $0["name"], number: $0["number"]) }
+        }
+    }
+
+    public func createBusiness(named name: String, timeZone: String, in tenantID: UUID) async throws -> Business {
+        guard TimeZone(identifier: timeZone) != nil else {
+            throw TaskportError.invalid([FieldProblem("timeZone", "'\(timeZone)' is not an IANA time zone such as Europe/London")])
+        }
+        let id = UUID()
+        let number = try await insert(unique: "a business named '\(name)' exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO businesses (id, tenant_id, name, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id.text, tenantID.text, name, timeZone, Timestamp.now().microseconds]
+            )
+            return db.lastInsertedRowID
+        }
+        return Business(id: id, tenantID: tenantID, name: name, timeZone: timeZone, number: number)
+    }
+
+    public func business(_ id: UUID, in tenantID: UUID) async throws -> Business? {
+        try await fetchBusinesses(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+    }
+
+    public func business(number: Int64, in tenantID: UUID) async throws -> Business? {
+        try await fetchBusinesses(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+    }
+
+    public func businesses(in tenantID: UUID) async throws -> [Business] {
+        try await fetchBusinesses(where: "tenant_id = ?", [tenantID.text])
+    }
+
+    private func fetchBusinesses(where condition: String, _ arguments: StatementArguments) async throws -> [Business] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE \(condition) ORDER BY number", arguments: arguments)
+                .map { row in
+                    Business(
+                        id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, name: row["name"],
+                        timeZone: row["time_zone"], number: row["number"]
+                    )
+                }
         }
     }
 

@@ -28,14 +28,71 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func createUser(in tenantID: UUID, email: String, name: String, roles: [String]) async throws -> User {
-        let user = User(id: UUID(), tenantID: tenantID, email: email, name: name, roles: roles)
-        try await insert(unique: "a user with email '\(email)' exists already") { db in
+        var user = User(id: UUID(), tenantID: tenantID, email: email, name: name, roles: roles)
+        user.number = try await insert(unique: "a user with email '\(email)' exists already") { [user] db in
             try db.execute(
-                sql: "INSERT INTO users (id, tenant_id, email, name, roles, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO users (id, tenant_id, email, name, roles, created_at, number)
+                    VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(number), 0) + 1 FROM users))
+                    """,
                 arguments: [user.id.text, tenantID.text, email, name, StoredJSON.encode(roles), Timestamp.now().microseconds]
             )
+            return try Int64.fetchOne(db, sql: "SELECT number FROM users WHERE id = ?", arguments: [user.id.text]) ?? 0
         }
         return user
+    }
+
+    public func user(number: Int64, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+    }
+
+    public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
+                arguments: [hash, userID.text, tenantID.text]
+            )
+            if db.changesCount == 0 { throw TaskportError.notFound("User not found") }
+        }
+    }
+
+    public func passwordLogins(email: String) async throws -> [PasswordLogin] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND password_hash IS NOT NULL ORDER BY number",
+                arguments: [email]
+            ).map { row in
+                let user = try Self.user(row)
+                return PasswordLogin(principal: Principal(tenantID: user.tenantID, user: user), passwordHash: row["password_hash"])
+            }
+        }
+    }
+
+    public func addRefreshToken(hash: String, for principal: Principal, expiresAt: Timestamp) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (token_hash, tenant_id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [hash, principal.tenantID.text, principal.user.id.text, expiresAt.microseconds, Timestamp.now().microseconds]
+            )
+        }
+    }
+
+    public func redeemRefreshToken(hash: String, at now: Timestamp) async throws -> Principal? {
+        try await writer.write { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number, t.expires_at
+                    FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?
+                    """,
+                arguments: [hash]
+            )
+            try db.execute(sql: "DELETE FROM refresh_tokens WHERE token_hash = ? OR expires_at <= ?", arguments: [hash, now.microseconds])
+            guard let row, (row["expires_at"] as Int64) > now.microseconds else { return nil }
+            let user = try Self.user(row)
+            return Principal(tenantID: user.tenantID, user: user)
+        }
     }
 
     public func user(_ id: UUID, in tenantID: UUID) async throws -> User? {
@@ -99,7 +156,7 @@ extension SQLiteStore: DirectoryStore {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles FROM api_keys k JOIN users u ON u.id = k.user_id
+                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
                     WHERE k.secret_hash = ? AND k.revoked_at IS NULL
                     """,
                 arguments: [hash]
@@ -151,9 +208,9 @@ extension SQLiteStore: DirectoryStore {
 
     // MARK: Rows
 
-    func insert(unique message: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    func insert<T: Sendable>(unique message: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            try await writer.write(body)
+            return try await writer.write(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw TaskportError.conflict(message)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
@@ -164,7 +221,7 @@ extension SQLiteStore: DirectoryStore {
     private func fetchUsers(where condition: String, _ arguments: StatementArguments) async throws -> [User] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT id, tenant_id, email, name, roles FROM users WHERE \(condition) ORDER BY email",
+                db, sql: "SELECT \(Self.userColumns) FROM users WHERE \(condition) ORDER BY email",
                 arguments: arguments
             ).map(Self.user)
         }
@@ -191,10 +248,12 @@ extension SQLiteStore: DirectoryStore {
         Tenant(id: UUID(uuidString: row["id"])!, name: row["name"], createdAt: Timestamp(microseconds: row["created_at"]))
     }
 
+    static let userColumns = "id, tenant_id, email, name, roles, number"
+
     private static func user(_ row: Row) throws -> User {
         User(
             id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, email: row["email"],
-            name: row["name"], roles: try StoredJSON.decode([String].self, from: row["roles"])
+            name: row["name"], roles: try StoredJSON.decode([String].self, from: row["roles"]), number: row["number"]
         )
     }
 }

@@ -55,13 +55,13 @@ extension SQLiteStore: TaskStore {
             let now = Timestamp.now()
             let id = UUID()
             try db.cachedStatement(sql: TaskColumns.insert).execute(
-                arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds]
+                arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds, creation.actor.name]
                     + TaskColumns.arguments(content)
             )
             let record = TaskRecord(
                 id: id, number: db.lastInsertedRowID, tenantID: creation.tenantID,
                 creatorID: creation.actor.userID, content: content, version: 1,
-                createdAt: now, updatedAt: now
+                createdAt: now, updatedAt: now, updatedBy: creation.actor.name
             )
             let commit = TaskCommit(record: record, action: .created, changes: changes)
             try Self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, db)
@@ -74,48 +74,64 @@ extension SQLiteStore: TaskStore {
     }
 
     public func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage {
-        var conditions = ["tenant_id = ?", "deleted_at IS NULL"]
-        var arguments: StatementArguments = [tenantID.text]
-        if let completed = query.completed {
-            conditions.append("completed = ?")
-            arguments += [completed]
-        }
-        if let assignee = query.assigneeID {
-            conditions.append("(assignee_user_id = ? OR assignee_team_id = ?)")
-            arguments += [assignee.text, assignee.text]
-        }
-        if let status = query.status {
-            conditions.append("upper(status) = upper(?)")
-            arguments += [status]
-        }
-        if let subject = query.subjectID {
-            conditions.append("subject_id = ?")
-            arguments += [subject]
-        }
-        if let dueBefore = query.dueBefore {
-            conditions.append("due_at < ?")
-            arguments += [dueBefore.microseconds]
-        }
-        if let dueAfter = query.dueAfter {
-            conditions.append("due_at >= ?")
-            arguments += [dueAfter.microseconds]
-        }
-        if let updatedSince = query.updatedSince {
-            conditions.append("updated_at >= ?")
-            arguments += [updatedSince.microseconds]
-        }
+        var (conditions, arguments) = Self.filters(query, in: tenantID)
         if let after = query.afterNumber {
             conditions.append("number > ?")
             arguments += [after]
         }
         // One row more than asked tells whether there is a next page.
-        arguments += [query.limit + 1]
-        let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY number LIMIT ?"
+        arguments += [query.limit + 1, query.offset]
+        let direction = query.order.descending ? "DESC" : "ASC"
+        let order = query.order.key == .number
+            ? "number \(direction)" : "\(Self.column(query.order.key)) \(direction), number \(direction)"
+        let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?"
         let found = try await writer.read { [arguments] db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(TaskColumns.record)
         }
         let tasks = Array(found.prefix(query.limit))
         return TaskPage(tasks: tasks, nextAfterNumber: found.count > query.limit ? tasks.last?.number : nil)
+    }
+
+    public func count(matching query: TaskQuery, in tenantID: UUID) async throws -> Int {
+        let (conditions, arguments) = Self.filters(query, in: tenantID)
+        let sql = "SELECT count(*) FROM tasks WHERE \(conditions.joined(separator: " AND "))"
+        return try await writer.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    /// The WHERE conditions of a query's filters, with their arguments.
+    static func filters(_ query: TaskQuery, in tenantID: UUID) -> (conditions: [String], arguments: StatementArguments) {
+        var conditions = ["tenant_id = ?", "deleted_at IS NULL"]
+        var arguments: StatementArguments = [tenantID.text]
+        func add(_ condition: String, _ values: StatementArguments) {
+            conditions.append(condition)
+            arguments += values
+        }
+        if let completed = query.completed { add("completed = ?", [completed]) }
+        if let assignee = query.assigneeID { add("(assignee_user_id = ? OR assignee_team_id = ?)", [assignee.text, assignee.text]) }
+        if let status = query.status { add("upper(status) = upper(?)", [status]) }
+        if let subject = query.subjectID { add("subject_id = ?", [subject]) }
+        if let scope = query.scopeID { add("scope_id = ?", [scope]) }
+        if let responsible = query.responsibleID { add("responsible_id = ?", [responsible.text]) }
+        if let text = query.titleContains {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            add("title LIKE ? ESCAPE '\\'", [pattern])
+        }
+        if let dueBefore = query.dueBefore { add("due_at < ?", [dueBefore.microseconds]) }
+        if let dueAfter = query.dueAfter { add("due_at >= ?", [dueAfter.microseconds]) }
+        if let updatedSince = query.updatedSince { add("updated_at >= ?", [updatedSince.microseconds]) }
+        return (conditions, arguments)
+    }
+
+    static func column(_ key: TaskOrder.Key) -> String {
+        switch key {
+        case .number: "number"
+        case .title: "title COLLATE NOCASE"
+        case .dueAt: "due_at"
+        case .completed: "completed"
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        }
     }
 
     public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
@@ -127,7 +143,7 @@ extension SQLiteStore: TaskStore {
             let record = commit.record
             try Self.checkReferences(of: record.content, changedFrom: current.content, in: mutation.tenantID, db)
             try db.cachedStatement(sql: TaskColumns.update).execute(
-                arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil]
+                arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil, record.updatedBy]
                     + TaskColumns.arguments(record.content) + [record.number, current.version]
             )
             try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
@@ -260,12 +276,13 @@ enum TaskColumns {
         "title", "notes", "type", "status", "priority", "completed", "due_at", "time_zone", "subject_id",
         "scope_id", "assignee_user_id", "assignee_team_id", "responsible_id", "attachments", "metadata",
         "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment", "activity_id",
+        "list_item_id", "external_id",
     ]
     static let placeholders = Array(repeating: "?", count: content.count).joined(separator: ", ")
     static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
-    static let insert = "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, \(content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, \(placeholders))"
-    static let update = "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, \(assignments) WHERE number = ? AND version = ?"
-    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at"] + content)
+    static let insert = "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, updated_by, \(content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, ?, \(placeholders))"
+    static let update = "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, updated_by = ?, \(assignments) WHERE number = ? AND version = ?"
+    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content)
         .joined(separator: ", ")
 
     /// The values of `content`'s columns, in order.
@@ -277,7 +294,7 @@ enum TaskColumns {
             task.assignee?.kind == .team ? task.assignee?.id.text : nil,
             task.responsibleID?.text, StoredJSON.encode(task.attachments), StoredJSON.encode(task.metadata),
             task.notifyByEmail, task.reminded, task.visibleToEveryone, task.assignedByID?.text, task.assignmentComment,
-            task.activityID?.text,
+            task.activityID?.text, task.listItemID, task.externalID,
         ]
     }
 
@@ -306,6 +323,8 @@ enum TaskColumns {
         content.assignedByID = (row["assigned_by_id"] as String?).flatMap({ UUID(uuidString: $0) })
         content.assignmentComment = row["assignment_comment"]
         content.activityID = (row["activity_id"] as String?).flatMap({ UUID(uuidString: $0) })
+        content.listItemID = row["list_item_id"]
+        content.externalID = row["external_id"]
         return TaskRecord(
             id: UUID(uuidString: row["id"])!,
             number: row["number"],
@@ -314,7 +333,8 @@ enum TaskColumns {
             content: content,
             version: row["version"],
             createdAt: Timestamp(microseconds: row["created_at"]),
-            updatedAt: Timestamp(microseconds: row["updated_at"])
+            updatedAt: Timestamp(microseconds: row["updated_at"]),
+            updatedBy: row["updated_by"]
         )
     }
 }

@@ -17,6 +17,9 @@ enum Schema {
         migrator.registerMigration("v4: accounts, activities, task attributes") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5: numbers for users and accounts, businesses, passwords, refresh tokens") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -167,5 +170,42 @@ enum Schema {
         );
         CREATE UNIQUE INDEX task_attributes_value ON task_attributes (tenant_id, kind, lower(value));
         ALTER TABLE tasks ADD COLUMN activity_id TEXT REFERENCES activities(id);
+        """
+
+    /// Integer numbers for surfaces that name users and customers by number (kept equal to the
+    /// rowid for existing rows); businesses with their time zones; password hashes and refresh
+    /// tokens for the OAuth2 token endpoint; who changed a task last; task-list items and
+    /// client-side ids.
+    private static let v5 = """
+        ALTER TABLE users ADD COLUMN number INTEGER;
+        UPDATE users SET number = rowid;
+        CREATE UNIQUE INDEX users_by_number ON users (number);
+        ALTER TABLE users ADD COLUMN password_hash TEXT;
+        ALTER TABLE accounts ADD COLUMN number INTEGER;
+        UPDATE accounts SET number = rowid;
+        CREATE UNIQUE INDEX accounts_by_number ON accounts (number);
+        CREATE TABLE businesses (
+            number INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            time_zone TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (tenant_id, name)
+        );
+        CREATE TABLE refresh_tokens (
+            token_hash TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            user_id TEXT NOT NULL REFERENCES users(id),
+            expires_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        ALTER TABLE tasks ADD COLUMN updated_by TEXT;
+        UPDATE tasks SET updated_by = (
+            SELECT actor_name FROM audit_entries WHERE task_id = tasks.id ORDER BY version DESC LIMIT 1
+        );
+        ALTER TABLE tasks ADD COLUMN list_item_id TEXT;
+        ALTER TABLE tasks ADD COLUMN external_id TEXT;
+        CREATE INDEX tasks_by_tenant_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL;
         """
 }

@@ -27,7 +27,7 @@ struct NativeAPITests {
             #expect(task["notes"] is NSNull)
             #expect(task["creatorId"] as? String == h.alice.id.uuidString.lowercased())
             #expect((task["assignee"] as? [String: Any])?["type"] as? String == "team")
-            #expect(task.keys.count == 26)
+            #expect(task.keys.count == 28)
             #expect(task["assignedById"] as? String == h.alice.id.uuidString.lowercased())
 
             let fetched = try await api.send(.get, "/v1/tasks/\(id)")

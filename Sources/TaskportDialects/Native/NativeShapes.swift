@@ -12,7 +12,7 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, number, title, notes, type, status, priority, completed, dueAt, timeZone, subjectId, scopeId, activityId
         case assignee, assignedById, assignmentComment, responsibleId, creatorId, attachments, metadata, notifyByEmail
-        case reminded, visibleToEveryone, version, createdAt, updatedAt
+        case reminded, visibleToEveryone, listItemId, externalId, version, createdAt, updatedAt
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -41,6 +41,8 @@ package struct NativeTask: Encodable, Hashable, Sendable {
         try container.encode(task.notifyByEmail, forKey: .notifyByEmail)
         try container.encode(task.reminded, forKey: .reminded)
         try container.encode(task.visibleToEveryone, forKey: .visibleToEveryone)
+        try container.encode(task.listItemID, forKey: .listItemId)
+        try container.encode(task.externalID, forKey: .externalId)
         try container.encode(record.version, forKey: .version)
         try container.encode(record.createdAt, forKey: .createdAt)
         try container.encode(record.updatedAt, forKey: .updatedAt)
@@ -202,6 +204,8 @@ enum TaskMembers {
             case .notifyByEmail: patch.append(.notifyByEmail(try required(Bool.self)))
             case .reminded: patch.append(.reminded(try required(Bool.self)))
             case .visibleToEveryone: patch.append(.visibleToEveryone(try required(Bool.self)))
+            case .listItemId: patch.append(.listItemID(try optional(String.self)))
+            case .externalId: patch.append(.externalID(try optional(String.self)))
             }
         }
         return patch
