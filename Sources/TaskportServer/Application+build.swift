@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MaxsightDialect
 import NativeDialect
+import NexudusDialect
 import RolloutDialect
 import ThenaDialect
 import NIOCore
@@ -53,6 +54,7 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
         "rollout.yaml": try RolloutSurface.openAPIDocument(),
         "maxsight.yaml": try MaxsightSurface.openAPIDocument(),
         "thena.yaml": try ThenaSurface.openAPIDocument(),
+        "nexudus.yaml": try NexudusSurface.openAPIDocument(),
     ]
     router.get("/openapi/:document") { _, context -> Response in
         guard let name = context.parameters.get("document"), let text = documents[name] else {
@@ -61,10 +63,11 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     try NativeSurface.register(on: router, store: store)
-    let views = [NativeSurface.view, MaxsightSurface.view, ThenaSurface.view(store: store)]
+    let views = [NativeSurface.view, MaxsightSurface.view, ThenaSurface.view(store: store), NexudusSurface.view(store: store)]
     try RolloutSurface.register(on: router, store: store, tokens: tokens, views: views)
     try MaxsightSurface.register(on: router, store: store)
     try ThenaSurface.register(on: router, store: store)
+    try NexudusSurface.register(on: router, store: store, tokens: tokens)
     return router
 }
 

@@ -31,12 +31,23 @@ public enum DemoData {
             public var accountId: String
         }
 
+        public struct Nexudus: Codable, Sendable, Equatable {
+            /// For `POST /api/token` with `grant_type=password`.
+            public var username: String
+            public var password: String
+            /// A business, a customer and an admin user to name in a CoworkerTask.
+            public var businessId: Int64
+            public var coworkerId: Int64
+            public var responsibleId: Int64
+        }
+
         public var baseURL: String
         public var tenantId: String
         public var native: Native
         public var rollout: Rollout?
         public var maxsight: Maxsight?
         public var thena: Thena?
+        public var nexudus: Nexudus?
     }
 
     /// Creates the demo tenant if it is missing and returns its credentials. Run again with the
@@ -77,10 +88,33 @@ public enum DemoData {
             apiKey: try await reuseOrMakeKey(previous?.thena?.apiKey, named: "demo-thena", for: alice, in: store),
             accountId: acme.id.uuidString.lowercased()
         )
+        var business = try await store.businesses(in: tenant.id).first(where: { $0.name == businessName })
+        if business == nil {
+            business = try await store.createBusiness(named: businessName, timeZone: "Europe/London", in: tenant.id)
+        }
+        guard let business else { throw TaskportError.notFound("The demo business \(businessName) does not exist") }
+        let nexudus = Credentials.Nexudus(
+            username: alice.email, password: try await reuseOrSetPassword(previous?.nexudus?.password, for: alice, in: store),
+            businessId: business.number, coworkerId: acme.number, responsibleId: alice.number
+        )
         return Credentials(
             baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey), rollout: rollout,
-            maxsight: maxsight, thena: thena
+            maxsight: maxsight, thena: thena, nexudus: nexudus
         )
+    }
+
+    static let businessName = "Downtown"
+
+    /// The previous password if it still signs `user` in, else a new random one.
+    static func reuseOrSetPassword(_ previous: String?, for user: User, in store: any DirectoryStore) async throws -> String {
+        if let previous, try await store.passwordLogins(email: user.email)
+            .contains(where: { $0.principal.user.id == user.id && PasswordHash.verify(previous, against: $0.passwordHash) })
+        {
+            return previous
+        }
+        let password = String(APIKeySecret.generate(prefix: "").plaintext.prefix(20))
+        try await store.setPasswordHash(try PasswordHash.make(password), for: user.id, in: user.tenantID)
+        return password
     }
 
     /// The previous key if it still authenticates as `user`, else a new one.

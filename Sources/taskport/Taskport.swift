@@ -12,7 +12,8 @@ struct Taskport: AsyncParsableCommand {
         abstract: "A self-hosted task service that speaks the Rollout, Nexudus, Thena and Maxsight task APIs.",
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self,
-            RolloutCommand.self, AccountCommand.self, ActivityCommand.self, AttributeCommand.self,
+            RolloutCommand.self, AccountCommand.self, CustomerCommand.self, BusinessCommand.self, ActivityCommand.self,
+            AttributeCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -128,7 +129,7 @@ struct TenantOption: ParsableArguments {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage a tenant's users.", subcommands: [Create.self, List.self]
+        commandName: "user", abstract: "Manage a tenant's users.", subcommands: [Create.self, List.self, Password.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -142,7 +143,27 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let database = try store.open()
             let user = try await database.createUser(in: try await tenant.resolve(in: database).id, email: email, name: name, roles: role)
-            print("\(user.id.uuidString.lowercased())\t\(user.email)")
+            print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)")
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the password a user signs in with (Nexudus's token endpoint), read from the first line of standard input."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let database = try store.open()
+            let tenantID = try await tenant.resolve(in: database).id
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            guard let password = readLine(strippingNewline: true), password.count >= 8 else {
+                throw ValidationError("Send a password of at least 8 characters on standard input")
+            }
+            try await database.setPasswordHash(try PasswordHash.make(password), for: user.id, in: tenantID)
+            print("password set for \(user.email)")
         }
     }
 
@@ -154,7 +175,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let database = try store.open()
             for user in try await database.users(in: try await tenant.resolve(in: database).id) {
-                print("\(user.id.uuidString.lowercased())\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
+                print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
             }
         }
     }
@@ -291,7 +312,7 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let database = try store.open()
             let account = try await database.createAccount(named: name, in: try await tenant.resolve(in: database).id)
-            print("\(account.id.uuidString.lowercased())\t\(account.name)")
+            print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
         }
     }
 
@@ -303,7 +324,49 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let database = try store.open()
             for account in try await database.accounts(in: try await tenant.resolve(in: database).id) {
-                print("\(account.id.uuidString.lowercased())\t\(account.name)")
+                print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
+            }
+        }
+    }
+}
+
+/// Nexudus's customers (coworkers) are a tenant's accounts, named by number.
+struct CustomerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer", abstract: "Create a customer (an account; Nexudus's CoworkerId is its number).",
+        subcommands: [AccountCommand.Create.self, AccountCommand.List.self]
+    )
+}
+
+struct BusinessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "business", abstract: "Manage a tenant's businesses (locations, with their time zones).",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a business; prints its id, number and name.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The business's name, unique in the tenant.") var name: String
+        @Option(help: "Its IANA time zone, e.g. Europe/London.") var timeZone: String
+
+        func run() async throws {
+            let database = try store.open()
+            let business = try await database.createBusiness(named: name, timeZone: timeZone, in: try await tenant.resolve(in: database).id)
+            print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List businesses.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let database = try store.open()
+            for business in try await database.businesses(in: try await tenant.resolve(in: database).id) {
+                print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
             }
         }
     }

@@ -1,0 +1,208 @@
+import Foundation
+import TaskportCore
+
+/// A CoworkerTask body, read and checked in the vendor's two rounds: first each field's shape
+/// (present when required, of the right type, a date that parses), then, only if every field
+/// passed, the businesses, customers and users its ids name. Each round reports every failing
+/// field at once.
+struct NexudusForm {
+    /// A field that may be absent (nil), sent as `null` (`.some(nil)`) or sent with a value.
+    typealias Sent<T> = T??
+
+    var id: Int64?
+    var businessID: Int64?
+    var coworkerID: Int64?
+    var responsibleID: Int64?
+    var name: String?
+    var notes: Sent<String> = nil
+    var listItemID: Sent<String> = nil
+    var systemID: Sent<String> = nil
+    var completed: Bool?
+    var reminded: Bool?
+    var notifyByEmail: Bool?
+    var displayToEveryone: Bool?
+    var dueDate: Sent<Timestamp> = nil
+    /// The wall-clock text, kept until the business's time zone is known.
+    var dueDateLocal: Sent<String> = nil
+    /// The `UpdatedOn` the client read, when it sent one back.
+    var updatedOn: Timestamp?
+
+    private(set) var problems: [NexudusFieldError] = []
+    private let members: JSONObject
+
+    /// Round one. `requireID` for an update, whose body names the record by `Id`.
+    init(_ body: NexudusTaskBody, requireID: Bool) {
+        members = body.members
+        if requireID { id = requiredInteger("Id") }
+        businessID = requiredInteger("BusinessId")
+        coworkerID = requiredInteger("CoworkerId")
+        name = requiredText("Name")
+        responsibleID = requiredInteger("ResponsibleId")
+        notes = optionalText("Notes")
+        listItemID = optionalText("TaskItemUniqueId")
+        completed = flag("Completed")
+        dueDate = optional("DueDate", "is not a date-time such as 2025-01-15T10:30:00Z", Self.utc)
+        reminded = flag("Reminded")
+        notifyByEmail = flag("NotifyByEmail")
+        displayToEveryone = flag("DisplayToEveryone")
+        dueDateLocal = optional("DueDateLocal", "is not a local date-time such as 2025-01-15T10:30:00") { text in
+            Timestamp(wallClock: text, in: Self.utcZone) == nil ? nil : text
+        }
+        systemID = optionalText("SystemId")
+        if let sent = members["UpdatedOn"], sent != .null {
+            if case .string(let text) = sent, let time = Self.utc(text) {
+                updatedOn = time
+            } else {
+                problems.append(NexudusFieldError("UpdatedOn", "is not a date-time as the record showed it", attempted: sent))
+            }
+        }
+    }
+
+    // MARK: Round two
+
+    /// What the ids name in the tenant, looked up once round one has passed.
+    struct Resolved {
+        var business: Business
+        var customer: Account
+        var responsible: User
+        var dueAt: Sent<Timestamp>
+    }
+
+    /// Looks up the business, customer and responsible user, and settles the due date against
+    /// `current` (the task as stored, for an update). Returns every problem found, or the result.
+    func resolve(in tenantID: UUID, current: TaskContent?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
+        var problems: [NexudusFieldError] = []
+        let business = try await store.business(number: businessID ?? 0, in: tenantID)
+        if business == nil {
+            problems.append(NexudusFieldError("BusinessId", "does not name a business", attempted: JSONValue(businessID)))
+        }
+        let customer = try await store.account(number: coworkerID ?? 0, in: tenantID)
+        if customer == nil {
+            problems.append(NexudusFieldError("CoworkerId", "does not name a customer", attempted: JSONValue(coworkerID)))
+        }
+        let responsible = try await store.user(number: responsibleID ?? 0, in: tenantID)
+        if responsible == nil {
+            problems.append(NexudusFieldError("ResponsibleId", "does not name an admin user", attempted: JSONValue(responsibleID)))
+        }
+        guard let business, let customer, let responsible else { return .failure(NexudusValidationResult(problems)) }
+        let zone = TimeZone(identifier: business.timeZone) ?? Self.utcZone
+        switch dueAt(in: zone, current: current) {
+        case .success(let dueAt):
+            return .success(Resolved(business: business, customer: customer, responsible: responsible, dueAt: dueAt))
+        case .failure(let refusal):
+            return .failure(refusal)
+        }
+    }
+
+    /// The due date the client means. A field sent back as the record showed it is unchanged;
+    /// the one that changed wins; both changed must agree.
+    func dueAt(in zone: TimeZone, current: TaskContent?) -> Result<Sent<Timestamp>, NexudusValidationResult> {
+        let local: Sent<Timestamp> = dueDateLocal.map { $0.map { Timestamp(wallClock: $0, in: zone)! } }
+        switch (dueDate, local) {
+        case (nil, nil): return .success(nil)
+        case (let utc?, nil): return .success(utc)
+        case (nil, let local?): return .success(local)
+        case (let utc?, let local?):
+            if utc == local { return .success(utc) }
+            let stored = current?.dueAt
+            let storedZone = current?.timeZone.flatMap(TimeZone.init(identifier:)) ?? zone
+            if Self.sameWallClock(dueDateLocal!, stored, storedZone) { return .success(utc) }
+            if utc == stored { return .success(local) }
+            let problem = NexudusFieldError(
+                "DueDateLocal", "does not match DueDate in the business's time zone (\(zone.identifier))",
+                attempted: JSONValue(dueDateLocal!)
+            )
+            return .failure(NexudusValidationResult([problem]))
+        }
+    }
+
+    /// Whether a sent wall-clock text shows the same time as `stored` does in `zone` (the text may
+    /// be written with or without fractional seconds).
+    static func sameWallClock(_ text: String?, _ stored: Timestamp?, _ zone: TimeZone) -> Bool {
+        guard let text, let stored, let sent = Timestamp(wallClock: text, in: utcZone),
+            let shown = Timestamp(wallClock: stored.wallClock(in: zone), in: utcZone)
+        else { return text == nil && stored == nil }
+        return sent == shown
+    }
+
+    /// The edits the body asks for. Optional fields it leaves out keep their values.
+    func patch(_ resolved: Resolved) -> TaskPatch {
+        var patch = TaskPatch()
+        if let name { patch.append(.title(name)) }
+        patch.append(.scopeID(resolved.business.scopeID))
+        patch.append(.timeZone(resolved.business.timeZone))
+        patch.append(.subjectID(resolved.customer.subjectID))
+        patch.append(.responsibleID(resolved.responsible.id))
+        if let notes { patch.append(.notes(notes)) }
+        if let listItemID { patch.append(.listItemID(listItemID)) }
+        if let systemID { patch.append(.externalID(systemID)) }
+        if let completed { patch.append(.completed(completed)) }
+        if let dueAt = resolved.dueAt { patch.append(.dueAt(dueAt)) }
+        if let reminded { patch.append(.reminded(reminded)) }
+        if let notifyByEmail { patch.append(.notifyByEmail(notifyByEmail)) }
+        if let displayToEveryone { patch.append(.visibleToEveryone(displayToEveryone)) }
+        return patch
+    }
+
+    // MARK: Reading members
+
+    /// Absent, `null` and `""` count as missing.
+    private mutating func requiredInteger(_ member: String) -> Int64? {
+        switch members[member] {
+        case nil, .null?, .string("")?:
+            problems.append(NexudusFieldError(member, "is a required field"))
+            return nil
+        case .integer(let value)?:
+            return value
+        case let sent?:
+            problems.append(NexudusFieldError(member, "must be a whole number", attempted: sent))
+            return nil
+        }
+    }
+
+    private mutating func requiredText(_ member: String) -> String? {
+        switch members[member] {
+        case nil, .null?, .string("")?:
+            problems.append(NexudusFieldError(member, "is a required field"))
+            return nil
+        case .string(let value)?:
+            return value
+        case let sent?:
+            problems.append(NexudusFieldError(member, "must be a string", attempted: sent))
+            return nil
+        }
+    }
+
+    /// An empty string clears the field, as `null` does.
+    private mutating func optionalText(_ member: String) -> Sent<String> {
+        optional(member, "must be a string") { $0 }.map { $0.flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    private mutating func optional<T>(_ member: String, _ message: String, _ read: (String) -> T?) -> Sent<T> {
+        switch members[member] {
+        case nil: return nil
+        case .null?: return .some(nil)
+        case .string(let text)? where read(text) != nil: return .some(read(text))
+        case let sent?:
+            problems.append(NexudusFieldError(member, message, attempted: sent))
+            return nil
+        }
+    }
+
+    private mutating func flag(_ member: String) -> Bool? {
+        switch members[member] {
+        case nil: return nil
+        case .bool(let value)?: return value
+        case let sent?:
+            problems.append(NexudusFieldError(member, "must be true or false", attempted: sent))
+            return nil
+        }
+    }
+
+    static let utcZone = TimeZone(identifier: "UTC")!
+
+    /// `DueDate` is UTC: RFC 3339 with an offset, or a date-time without one read as UTC.
+    static func utc(_ text: String) -> Timestamp? {
+        Timestamp(rfc3339: text) ?? Timestamp(wallClock: text, in: utcZone)
+    }
+}
