@@ -110,5 +110,5 @@ public protocol CatalogStore: Sendable {
     func deleteAttribute(_ id: UUID, in tenantID: UUID) async throws -> Bool
 }
 
-/// Everything Taskport keeps: tasks with their history and outbox, the directory, the catalog.
-public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore
+/// Everything Taskport keeps: tasks with their history, the directory, the catalog, the outbox.
+public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore & OutboxStore

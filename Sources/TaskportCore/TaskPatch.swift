@@ -52,7 +52,8 @@ public struct TaskPatch: Sendable, Hashable {
         edits.append(edit)
     }
 
-    /// The content after every edit, in order. Changing the due time re-arms its reminder;
+    /// The content after every edit, in order. Changing the due time re-arms its reminder (unless
+    /// the patch changes `reminded` itself);
     /// changing the assignee records `actor` as the one who assigned, unless the patch names one,
     /// and drops the previous assignment's comment, unless the patch brings one.
     public func applied(to content: TaskContent, by actor: UUID? = nil) -> TaskContent {
@@ -87,7 +88,9 @@ public struct TaskPatch: Sendable, Hashable {
             case .externalID(let value): result.externalID = value
             }
         }
-        if result.dueAt != content.dueAt, !edits.contains(where: { if case .reminded = $0 { true } else { false } }) {
+        // A patch that sends `reminded` back as it was (a client writing a whole record) does not
+        // stop a new due time from re-arming the reminder; one that changes it does.
+        if result.dueAt != content.dueAt, result.reminded == content.reminded {
             result.reminded = false
         }
         if result.assignee != content.assignee {

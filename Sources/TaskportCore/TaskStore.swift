@@ -85,9 +85,6 @@ public protocol TaskStore: Sendable {
     /// The task's audit entries, oldest first; nil when the task does not exist in the tenant.
     func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]?
 
-    /// Messages in the outbox that have not been delivered yet, oldest first.
-    func pendingMessages(in tenantID: UUID) async throws -> [OutboxMessage]
-
     /// Whether the store answers.
     func isReady() async -> Bool
 }

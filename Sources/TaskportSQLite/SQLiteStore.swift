@@ -172,23 +172,6 @@ extension SQLiteStore: TaskStore {
         }
     }
 
-    public func pendingMessages(in tenantID: UUID) async throws -> [OutboxMessage] {
-        try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT id, channel, recipient, event, payload FROM outbox_messages WHERE tenant_id = ? AND state = 'pending' ORDER BY created_at, rowid",
-                arguments: [tenantID.text]
-            ).map { row in
-                OutboxMessage(
-                    id: UUID(uuidString: row["id"]) ?? UUID(),
-                    channel: OutboxMessage.Channel(rawValue: row["channel"]) ?? .email,
-                    recipient: row["recipient"], event: row["event"],
-                    payload: try StoredJSON.decode(JSONObject.self, from: row["payload"])
-                )
-            }
-        }
-    }
-
     public func isReady() async -> Bool {
         (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
@@ -256,7 +239,7 @@ extension SQLiteStore: TaskStore {
                 StoredJSON.encode(commit.changes), comment,
             ]
         )
-        for message in outbox {
+        for message in outbox + (try webhookMessages(for: commit, actor: actor, db)) {
             try db.cachedStatement(
                 sql: "INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ).execute(
@@ -265,6 +248,26 @@ extension SQLiteStore: TaskStore {
                     message.recipient, message.event, StoredJSON.encode(message.payload),
                     record.updatedAt.microseconds, record.updatedAt.microseconds,
                 ]
+            )
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// One message per live webhook of the task's tenant: the event, the task and its changed fields.
+    static func webhookMessages(for commit: TaskCommit, actor: Actor, _ db: Database) throws -> [OutboxMessage] {
+        let record = commit.record
+        let endpoints = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM webhooks WHERE tenant_id = ? AND deleted_at IS NULL"),
+            arguments: [record.tenantID.text]
+        )
+        guard !endpoints.isEmpty else { return [] }
+        let event = TaskEvent(commit).name
+        return endpoints.map { endpoint in
+            let id = UUID()
+            return OutboxMessage(
+                id: id, channel: .webhook, recipient: endpoint, event: event,
+                payload: TaskEvent.payload(id: id, event: event, commit: commit, actor: actor)
             )
         }
     }

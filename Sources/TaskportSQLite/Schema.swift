@@ -20,6 +20,9 @@ enum Schema {
         migrator.registerMigration("v5: numbers for users and accounts, businesses, passwords, refresh tokens") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6: webhooks, delivery bookkeeping, reminders") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -207,5 +210,21 @@ enum Schema {
         ALTER TABLE tasks ADD COLUMN list_item_id TEXT;
         ALTER TABLE tasks ADD COLUMN external_id TEXT;
         CREATE INDEX tasks_by_tenant_due ON tasks (tenant_id, due_at) WHERE deleted_at IS NULL;
+        """
+
+    private static let v6 = """
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            url TEXT NOT NULL CHECK (length(url) BETWEEN 1 AND 2000),
+            secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX webhooks_by_tenant ON webhooks (tenant_id) WHERE deleted_at IS NULL;
+        ALTER TABLE outbox_messages ADD COLUMN sent_at INTEGER;
+        CREATE INDEX outbox_by_tenant ON outbox_messages (tenant_id, state, created_at);
+        CREATE INDEX tasks_owing_reminders ON tasks (due_at)
+            WHERE notify_by_email = 1 AND reminded = 0 AND deleted_at IS NULL AND responsible_id IS NOT NULL;
         """
 }

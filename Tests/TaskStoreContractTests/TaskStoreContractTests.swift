@@ -125,7 +125,7 @@ struct TaskStoreContractTests {
                 FieldChange(field: "assignedById", from: .null, to: .string(f.alice.id.uuidString.lowercased())),
             ]
         )
-        #expect(try await f.store.pendingMessages(in: f.tenant.id) == [message])
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, state: .pending, limit: 100).map(\.message) == [message])
     }
 
     @Test(arguments: StoreBackend.allCases)
@@ -142,7 +142,7 @@ struct TaskStoreContractTests {
         }
         #expect(try await f.store.task(.id(task.id), in: f.tenant.id) == current)
         #expect(try await f.store.history(of: .id(task.id), in: f.tenant.id)?.count == 2)
-        #expect(try await f.store.pendingMessages(in: f.tenant.id).isEmpty)
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, state: .pending, limit: 100).map(\.message).isEmpty)
         let matched = try await f.patch(current, [.title("Third")], precondition: .updatedAt(current.updatedAt))
         #expect(matched.version == 3)
     }

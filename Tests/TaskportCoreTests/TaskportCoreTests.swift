@@ -127,7 +127,12 @@ import Testing
         let current = record { $0.dueAt = Timestamp(microseconds: 0); $0.reminded = true; $0.notifyByEmail = true }
         let moved = try #require(try TaskEngine.commit(mutation([.dueAt(Timestamp(microseconds: 99))]), to: current, at: .now()))
         #expect(moved.record.content.reminded == false)
-        let explicit = try #require(try TaskEngine.commit(mutation([.dueAt(nil), .reminded(true)]), to: current, at: .now()))
+        // A whole record written back, `reminded` unchanged: the new due time still re-arms it.
+        let resent = try #require(try TaskEngine.commit(mutation([.dueAt(nil), .reminded(true)]), to: current, at: .now()))
+        #expect(resent.record.content.reminded == false)
+        // A patch that changes `reminded` itself keeps what it says.
+        let quiet = record { $0.dueAt = Timestamp(microseconds: 0); $0.notifyByEmail = true }
+        let explicit = try #require(try TaskEngine.commit(mutation([.dueAt(nil), .reminded(true)]), to: quiet, at: .now()))
         #expect(explicit.record.content.reminded == true)
     }
 

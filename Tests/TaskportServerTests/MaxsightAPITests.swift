@@ -72,14 +72,14 @@ struct MaxsightAPITests {
             #expect((task["updated_at"] as! String) != (before["updated_at"] as! String))
             #expect(task["data_version"] as? Int == 1)
             #expect(task["entity_id"] as? String == "8161163a-f227-466f-bc01-090a01e80165")
-            let messages = try await h.store.pendingMessages(in: h.tenant.id)
+            let messages = try await h.store.outboxMessages(in: h.tenant.id, state: .pending, limit: 100).map(\.message)
             #expect(messages.map(\.recipient) == ["bob@acme.test"])
             #expect(messages.first?.event == "task.assigned")
 
             let unassigned = try await api.assign(id, #"{"unassign":{"assigned_by_id":"\#(h.alice.id)","assignment_comment":null}}"#)
             #expect(unassigned.status == .ok)
             #expect(try unassigned.object()["assignment"] is NSNull)
-            #expect(try await h.store.pendingMessages(in: h.tenant.id).count == 1)
+            #expect(try await h.store.outboxMessages(in: h.tenant.id, state: .pending, limit: 100).map(\.message).count == 1)
         }
     }
 
@@ -95,7 +95,7 @@ struct MaxsightAPITests {
             let assignment = try #require(try response.object()["assignment"] as? [String: Any])
             #expect(assignment["assigned_to_type"] as? String == "TEAM")
             #expect(assignment["assignment_comment"] as? String == "Please split this")
-            let messages = try await h.store.pendingMessages(in: h.tenant.id)
+            let messages = try await h.store.outboxMessages(in: h.tenant.id, state: .pending, limit: 100).map(\.message)
             #expect(Set(messages.map(\.recipient)) == ["alice@acme.test", "bob@acme.test"])
             #expect(Set(messages.map(\.id)).count == 2)
             #expect(messages.allSatisfy { $0.payload["comment"] == .string("Please split this") && $0.payload["assigneeName"] == .string("Support") })
@@ -135,7 +135,7 @@ struct MaxsightAPITests {
             let required = try await api.send(.put, "/tasks/\(id)/update-assignment", body).maxsightError(.preconditionRequired)
             #expect(required.contains("If-Match"))
             #expect(try await h.store.history(of: .id(UUID(uuidString: id)!), in: h.tenant.id)?.count == 2)
-            #expect(try await h.store.pendingMessages(in: h.tenant.id).count == 1)
+            #expect(try await h.store.outboxMessages(in: h.tenant.id, state: .pending, limit: 100).map(\.message).count == 1)
         }
     }
 
@@ -169,7 +169,7 @@ struct MaxsightAPITests {
                 #expect(message.contains(mention), "\(body) → \(message)")
             }
             #expect(try await native.send(.get, "/v1/tasks/\(id)").headers[.eTag] == #""1""#)
-            #expect(try await h.store.pendingMessages(in: h.tenant.id).isEmpty)
+            #expect(try await h.store.outboxMessages(in: h.tenant.id, state: .pending, limit: 100).map(\.message).isEmpty)
         }
     }
 

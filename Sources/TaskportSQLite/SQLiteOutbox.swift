@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import TaskportCore
+
+extension SQLiteStore: OutboxStore {
+    public func claimMessages(
+        channels: Set<OutboxMessage.Channel>, limit: Int, now: Timestamp, leaseUntil: Timestamp
+    ) async throws -> [OutboxEntry] {
+        let names = channels.map(\.rawValue).sorted()
+        guard !names.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        // One writer at a time: selecting and leasing in one write transaction cannot race another claim.
+        return try await writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.outboxColumns) FROM outbox_messages
+                    WHERE state = 'pending' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+                        AND channel IN (\(placeholders))
+                    ORDER BY available_at, rowid LIMIT ?
+                    """,
+                arguments: StatementArguments([now.microseconds, now.microseconds]) + StatementArguments(names) + [limit]
+            )
+            let entries = try rows.map(Self.outboxEntry)
+            for entry in entries {
+                try db.execute(
+                    sql: "UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
+                    arguments: [leaseUntil.microseconds, entry.message.id.text]
+                )
+            }
+            return entries
+        }
+    }
+
+    public func markSent(_ id: UUID, at time: Timestamp) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE outbox_messages SET state = 'sent', sent_at = ?, lease_until = NULL WHERE id = ?",
+                arguments: [time.microseconds, id.text]
+            )
+        }
+    }
+
+    public func markFailed(_ id: UUID, error: String, retryAt: Timestamp?) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?, lease_until = NULL,
+                        state = CASE WHEN ? IS NULL THEN 'dead' ELSE 'pending' END, available_at = coalesce(?, available_at)
+                    WHERE id = ?
+                    """,
+                arguments: [String(error.prefix(2000)), retryAt?.microseconds, retryAt?.microseconds, id.text]
+            )
+        }
+    }
+
+    public func outboxMessages(in tenantID: UUID, state: OutboxState?, limit: Int) async throws -> [OutboxEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.outboxColumns) FROM outbox_messages WHERE tenant_id = ? AND (? IS NULL OR state = ?)
+                    ORDER BY created_at, rowid LIMIT ?
+                    """,
+                arguments: [tenantID.text, state?.rawValue, state?.rawValue, limit]
+            ).map(Self.outboxEntry)
+        }
+    }
+
+    public func retryMessage(_ id: UUID, in tenantID: UUID, at time: Timestamp) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox_messages SET state = 'pending', attempts = 0, available_at = ?, lease_until = NULL
+                    WHERE id = ? AND tenant_id = ? AND state != 'sent'
+                    """,
+                arguments: [time.microseconds, id.text, tenantID.text]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    public func tasksOwingReminders(at now: Timestamp, limit: Int) async throws -> [TaskRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(TaskColumns.select) FROM tasks
+                    WHERE notify_by_email = 1 AND reminded = 0 AND deleted_at IS NULL AND responsible_id IS NOT NULL AND due_at <= ?
+                    ORDER BY due_at LIMIT ?
+                    """,
+                arguments: [now.microseconds, limit]
+            ).map(TaskColumns.record)
+        }
+    }
+
+    public func createWebhook(url: String, secret: String, in tenantID: UUID) async throws -> Webhook {
+        let webhook = Webhook(id: UUID(), tenantID: tenantID, url: url, secret: secret, createdAt: .now())
+        try await insert(unique: "the webhook exists already") { db in
+            try db.execute(
+                sql: "INSERT INTO webhooks (id, tenant_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [webhook.id.text, tenantID.text, url, secret, webhook.createdAt.microseconds]
+            )
+        }
+        return webhook
+    }
+
+    public func webhooks(in tenantID: UUID) async throws -> [Webhook] {
+        try await fetchWebhooks(where: "tenant_id = ?", [tenantID.text])
+    }
+
+    public func webhook(_ id: UUID) async throws -> Webhook? {
+        try await fetchWebhooks(where: "id = ?", [id.text]).first
+    }
+
+    public func deleteWebhook(_ id: UUID, in tenantID: UUID) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                arguments: [Timestamp.now().microseconds, id.text, tenantID.text]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    private func fetchWebhooks(where condition: String, _ arguments: StatementArguments) async throws -> [Webhook] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, tenant_id, url, secret, created_at FROM webhooks WHERE \(condition) AND deleted_at IS NULL ORDER BY created_at, rowid",
+                arguments: arguments
+            ).map { row in
+                Webhook(
+                    id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, url: row["url"],
+                    secret: row["secret"], createdAt: Timestamp(microseconds: row["created_at"])
+                )
+            }
+        }
+    }
+
+    static let outboxColumns = "id, tenant_id, task_id, channel, recipient, event, payload, state, attempts, last_error, created_at, available_at"
+
+    static func outboxEntry(_ row: Row) throws -> OutboxEntry {
+        OutboxEntry(
+            message: OutboxMessage(
+                id: UUID(uuidString: row["id"])!, channel: OutboxMessage.Channel(rawValue: row["channel"]) ?? .email,
+                recipient: row["recipient"], event: row["event"], payload: try StoredJSON.decode(JSONObject.self, from: row["payload"])
+            ),
+            tenantID: UUID(uuidString: row["tenant_id"])!,
+            taskID: (row["task_id"] as String?).flatMap { UUID(uuidString: $0) },
+            state: OutboxState(rawValue: row["state"]) ?? .pending,
+            attempts: row["attempts"], lastError: row["last_error"],
+            createdAt: Timestamp(microseconds: row["created_at"]), availableAt: Timestamp(microseconds: row["available_at"])
+        )
+    }
+}

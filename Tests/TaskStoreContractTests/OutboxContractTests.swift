@@ -1,0 +1,91 @@
+import Foundation
+import TaskportCore
+import Testing
+
+@Suite("Outbox contract")
+struct OutboxContractTests {
+    func email(_ recipient: String) -> OutboxMessage {
+        OutboxMessage(channel: .email, recipient: recipient, event: "task.assigned", payload: ["taskTitle": "x"])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func claimsLeaseMessagesSoNoTwoWorkersHoldTheSameOne(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let messages = (1...6).map { email("user\($0)@acme.test") }
+        _ = try await f.store.create(TaskCreation(tenantID: f.tenant.id, content: TaskContent(title: "Fan out"), actor: f.actor, outbox: messages))
+        let now = Timestamp.now()
+        let lease = Timestamp(microseconds: now.microseconds + 60_000_000)
+        async let first = f.store.claimMessages(channels: [.email], limit: 4, now: now, leaseUntil: lease)
+        async let second = f.store.claimMessages(channels: [.email], limit: 4, now: now, leaseUntil: lease)
+        let (a, b) = try await (first, second)
+        #expect(a.count + b.count == 6)
+        #expect(Set(a.map(\.message.id)).isDisjoint(with: b.map(\.message.id)))
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 10, now: now, leaseUntil: lease).isEmpty)
+        // Once the lease runs out, another worker may take a message the first never finished.
+        let later = Timestamp(microseconds: lease.microseconds + 1)
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 10, now: later, leaseUntil: later.next).count == 6)
+        #expect(try await f.store.claimMessages(channels: [.webhook], limit: 10, now: .now(), leaseUntil: lease).isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func failuresAreRetriedThenDeadAndRetryableByTheirTenantOnly(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let message = email("bob@acme.test")
+        _ = try await f.store.create(TaskCreation(tenantID: f.tenant.id, content: TaskContent(title: "Mail"), actor: f.actor, outbox: [message]))
+        let now = Timestamp.now()
+        let soon = Timestamp(microseconds: now.microseconds + 1_000_000)
+        _ = try await f.store.claimMessages(channels: [.email], limit: 1, now: now, leaseUntil: soon)
+        try await f.store.markFailed(message.id, error: "421 try later", retryAt: soon)
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 1, now: now, leaseUntil: soon).isEmpty, "not due yet")
+        var entry = try #require(try await f.store.outboxMessages(in: f.tenant.id, state: .pending, limit: 10).first)
+        #expect(entry.attempts == 1)
+        #expect(entry.lastError == "421 try later")
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 1, now: soon, leaseUntil: soon.next).count == 1)
+        try await f.store.markFailed(message.id, error: "550 no such user", retryAt: nil)
+        entry = try #require(try await f.store.outboxMessages(in: f.tenant.id, state: .dead, limit: 10).first)
+        #expect(entry.attempts == 2)
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 1, now: soon, leaseUntil: soon.next).isEmpty)
+        #expect(try await f.store.retryMessage(message.id, in: f.otherTenant.id, at: now) == false)
+        #expect(try await f.store.retryMessage(message.id, in: f.tenant.id, at: now))
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, state: .pending, limit: 10).first?.attempts == 0)
+        try await f.store.markSent(message.id, at: now)
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, state: .sent, limit: 10).count == 1)
+        #expect(try await f.store.retryMessage(message.id, in: f.tenant.id, at: now) == false)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func everyTaskWriteFansOutToTheTenantsWebhooks(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let hook = try await f.store.createWebhook(url: "https://hooks.acme.test/taskport", secret: "0123456789abcdef", in: f.tenant.id)
+        _ = try await f.store.createWebhook(url: "https://hooks.globex.test/taskport", secret: "0123456789abcdef", in: f.otherTenant.id)
+        let task = try await f.create("Watched")
+        _ = try await f.store.apply(TaskMutation(tenantID: f.tenant.id, task: .id(task.id), kind: .patch(TaskPatch([.notes("n")])), actor: f.actor))
+        _ = try await f.store.apply(TaskMutation(tenantID: f.tenant.id, task: .id(task.id), kind: .patch(TaskPatch([.assignee(.user(f.bob.id))])), actor: f.actor))
+        _ = try await f.store.apply(TaskMutation(tenantID: f.tenant.id, task: .id(task.id), kind: .delete, actor: f.actor))
+        let messages = try await f.store.outboxMessages(in: f.tenant.id, state: nil, limit: 10).map(\.message)
+        #expect(messages.map(\.event) == ["task.created", "task.updated", "task.assigned", "task.deleted"])
+        #expect(messages.allSatisfy { $0.channel == .webhook && $0.recipient == hook.id.uuidString.lowercased() })
+        #expect(messages[1].payload["changes"] == .array([.object(["field": "notes", "from": .null, "to": "n"])]))
+        #expect(messages[1].payload["id"] == JSONValue(messages[1].id))
+        #expect(try await f.store.outboxMessages(in: f.otherTenant.id, state: nil, limit: 10).isEmpty)
+        #expect(try await f.store.webhook(hook.id) == hook)
+        #expect(try await f.store.deleteWebhook(hook.id, in: f.otherTenant.id) == false)
+        #expect(try await f.store.deleteWebhook(hook.id, in: f.tenant.id))
+        #expect(try await f.store.webhook(hook.id) == nil)
+        _ = try await f.create("Unwatched")
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, state: nil, limit: 10).count == 4)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func remindersAreOwedOnlyForDueNotifyingUnremindedTasks(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let past = Timestamp(microseconds: Timestamp.now().microseconds - 60_000_000)
+        let future = Timestamp(microseconds: Timestamp.now().microseconds + 3_600_000_000)
+        let owed = try await f.create("Owed") { $0.dueAt = past; $0.notifyByEmail = true; $0.responsibleID = f.bob.id }
+        _ = try await f.create("Later") { $0.dueAt = future; $0.notifyByEmail = true; $0.responsibleID = f.bob.id }
+        _ = try await f.create("Quiet") { $0.dueAt = past; $0.responsibleID = f.bob.id }
+        _ = try await f.create("Done already") { $0.dueAt = past; $0.notifyByEmail = true; $0.reminded = true; $0.responsibleID = f.bob.id }
+        _ = try await f.create("Nobody") { $0.dueAt = past; $0.notifyByEmail = true }
+        #expect(try await f.store.tasksOwingReminders(at: .now(), limit: 10).map(\.id) == [owed.id])
+    }
+}
