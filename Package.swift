@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -76,6 +78,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Delivery of the outbox: an SMTP client on SwiftNIO, signed webhooks, retries, due-date reminders.
+        .target(
+            name: "TaskportDelivery",
+            dependencies: [
+                "TaskportCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Taskport's own API: spec first, server stubs generated from it.
         dialect("Native"),
         // Rollout Universal CRM's tasks API, from the vendor's own OpenAPI document.
@@ -93,6 +110,7 @@ let package = Package(
                 "TaskportCore",
                 "TaskportSQLite",
                 "TaskportHTTP",
+                "TaskportDelivery",
                 "NativeDialect",
                 "RolloutDialect",
                 "MaxsightDialect",
@@ -108,6 +126,7 @@ let package = Package(
             name: "taskport",
             dependencies: [
                 "TaskportServer",
+                "TaskportDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -138,10 +157,14 @@ let package = Package(
             name: "TaskportServerTests",
             dependencies: [
                 "TaskportServer",
+                "TaskportDelivery",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,19 +7,45 @@ import NexudusDialect
 import RolloutDialect
 import ThenaDialect
 import NIOCore
+import ServiceLifecycle
 import TaskportCore
+import TaskportDelivery
 import TaskportHTTP
 
-/// Where and how the server listens.
+/// Where and how the server listens, and whether it delivers notifications.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    /// Runs the outbox delivery worker and the due-date reminders; nil runs neither.
+    public var notifications: NotificationSettings?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.notifications = notifications
+    }
+}
+
+/// How the server delivers what changes write to the outbox.
+public struct NotificationSettings: Sendable {
+    /// The mail server; without one, email waits in the outbox.
+    public var smtp: SMTPConfiguration?
+    public var retry: RetryPolicy
+    /// How long the worker waits when nothing is due.
+    public var pollInterval: Duration
+    /// How often due dates are checked for reminders.
+    public var reminderInterval: Duration
+
+    public init(
+        smtp: SMTPConfiguration? = nil, retry: RetryPolicy = RetryPolicy(), pollInterval: Duration = .seconds(1),
+        reminderInterval: Duration = .seconds(30)
+    ) {
+        self.smtp = smtp
+        self.retry = retry
+        self.pollInterval = pollInterval
+        self.reminderInterval = reminderInterval
     }
 }
 
@@ -31,9 +57,20 @@ public func buildApplication(
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
     let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store))
+    var services: [any Service] = []
+    if let notifications = configuration.notifications {
+        services.append(
+            OutboxDelivery(
+                store: store, smtp: notifications.smtp.map(SMTPClient.init), policy: notifications.retry,
+                pollInterval: notifications.pollInterval, logger: logger
+            )
+        )
+        services.append(DueDateReminders(store: store, interval: notifications.reminderInterval, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
+        services: services,
         logger: logger
     )
 }

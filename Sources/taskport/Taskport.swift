@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TaskportCore
+import TaskportDelivery
 import TaskportSQLite
 import TaskportServer
 
@@ -13,7 +14,7 @@ struct Taskport: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self,
             RolloutCommand.self, AccountCommand.self, CustomerCommand.self, BusinessCommand.self, ActivityCommand.self,
-            AttributeCommand.self,
+            AttributeCommand.self, WebhookCommand.self, OutboxCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
@@ -53,6 +54,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Create the demo tenant if missing and write its credentials to taskport-demo.json beside the database (TASKPORT_DEMO=1).")
     var demo = environment("TASKPORT_DEMO") == "1"
 
+    @OptionGroup var notifications: NotificationOptions
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("Unknown log level '\(logLevel)'")
@@ -61,7 +64,8 @@ struct Serve: AsyncParsableCommand {
         if demo {
             try await writeDemoCredentials(database)
         }
-        let app = try await buildApplication(ServerConfiguration(host: host, port: port, logLevel: level), store: database)
+        let configuration = ServerConfiguration(host: host, port: port, logLevel: level, notifications: try notifications.settings())
+        let app = try await buildApplication(configuration, store: database)
         try await app.runService()
     }
 
@@ -77,6 +81,57 @@ struct Serve: AsyncParsableCommand {
         print(String(decoding: json, as: UTF8.self))
     }
 }
+
+/// The mail server and the delivery worker's settings.
+struct NotificationOptions: ParsableArguments {
+    @Option(help: "The SMTP server to send email through; without it, email waits in the outbox (TASKPORT_SMTP_HOST).")
+    var smtpHost: String? = environment("TASKPORT_SMTP_HOST")
+
+    @Option(help: "Its port (TASKPORT_SMTP_PORT).")
+    var smtpPort: Int = environment("TASKPORT_SMTP_PORT").flatMap { Int($0) } ?? 25
+
+    @Option(help: "none, or starttls to encrypt before authenticating (TASKPORT_SMTP_SECURITY).")
+    var smtpSecurity: SMTPConfiguration.Security = environment("TASKPORT_SMTP_SECURITY").flatMap(SMTPConfiguration.Security.init) ?? .none
+
+    @Option(help: "The user to authenticate as, with AUTH PLAIN or LOGIN (TASKPORT_SMTP_USERNAME).")
+    var smtpUsername: String? = environment("TASKPORT_SMTP_USERNAME")
+
+    @Option(help: "Its password; prefer the environment variable (TASKPORT_SMTP_PASSWORD).")
+    var smtpPassword: String? = environment("TASKPORT_SMTP_PASSWORD")
+
+    @Option(help: "The sender address (TASKPORT_SMTP_FROM).")
+    var smtpFrom: String = environment("TASKPORT_SMTP_FROM") ?? "taskport@localhost"
+
+    @Option(help: "A PEM file of certificate authorities to trust for STARTTLS (TASKPORT_SMTP_CA_FILE).")
+    var smtpCAFile: String? = environment("TASKPORT_SMTP_CA_FILE")
+
+    @Option(help: "Delivery attempts before a message is kept as dead (TASKPORT_DELIVERY_ATTEMPTS).")
+    var deliveryAttempts: Int = environment("TASKPORT_DELIVERY_ATTEMPTS").flatMap { Int($0) } ?? 8
+
+    @Option(help: "Seconds to wait after a first failed delivery; doubles each time, at most an hour (TASKPORT_DELIVERY_RETRY_SECONDS).")
+    var deliveryRetrySeconds: Double = environment("TASKPORT_DELIVERY_RETRY_SECONDS").flatMap { Double($0) } ?? 5
+
+    @Option(help: "Seconds between checks for due-date reminders (TASKPORT_REMINDER_SECONDS).")
+    var reminderSeconds: Double = environment("TASKPORT_REMINDER_SECONDS").flatMap { Double($0) } ?? 30
+
+    func settings() throws -> NotificationSettings {
+        guard deliveryAttempts >= 1, deliveryRetrySeconds > 0, reminderSeconds > 0 else {
+            throw ValidationError("Delivery attempts, retry and reminder seconds must be positive")
+        }
+        let smtp = smtpHost.map { host in
+            SMTPConfiguration(
+                host: host, port: smtpPort, security: smtpSecurity, username: smtpUsername, password: smtpPassword,
+                from: smtpFrom, trustedCertificatesFile: smtpCAFile
+            )
+        }
+        return NotificationSettings(
+            smtp: smtp, retry: RetryPolicy(maxAttempts: deliveryAttempts, baseDelay: .seconds(deliveryRetrySeconds)),
+            pollInterval: .milliseconds(min(1000, Int(deliveryRetrySeconds * 1000))), reminderInterval: .seconds(reminderSeconds)
+        )
+    }
+}
+
+extension SMTPConfiguration.Security: ExpressibleByArgument {}
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the database or bring its schema up to date, then exit.")
@@ -452,3 +507,99 @@ struct AttributeCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct WebhookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook", abstract: "Manage the endpoints a tenant's task events are posted to.",
+        subcommands: [Create.self, List.self, Delete.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an endpoint; prints its id and signing secret (shown once).")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "An absolute http or https URL.") var url: String
+        @Option(help: "The signing secret (16 to 200 characters); a random one when absent.") var secret: String?
+
+        func run() async throws {
+            guard let parsed = URL(string: url), parsed.isWebEndpoint else { throw ValidationError("'\(url)' is not an http or https URL") }
+            if let secret, !(16...200).contains(secret.count) { throw ValidationError("The secret must be 16 to 200 characters") }
+            let database = try store.open()
+            let webhook = try await database.createWebhook(
+                url: url, secret: secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext, in: try await tenant.resolve(in: database).id
+            )
+            print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)\t\(webhook.secret)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's endpoints.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let database = try store.open()
+            for webhook in try await database.webhooks(in: try await tenant.resolve(in: database).id) {
+                print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop posting to an endpoint.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Argument(help: "The webhook's id.") var id: String
+
+        func run() async throws {
+            let database = try store.open()
+            guard let webhookID = UUID(uuidString: id), try await database.deleteWebhook(webhookID, in: try await tenant.resolve(in: database).id) else {
+                throw ValidationError("No webhook \(id) in this tenant")
+            }
+            print("deleted")
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Inspect the outbox and retry dead messages.", subcommands: [List.self, Retry.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List messages: id, state, attempts, channel, recipient, event, last error.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "pending, sent or dead; all when absent.") var state: String?
+
+        func run() async throws {
+            var filter: OutboxState?
+            if let state {
+                guard let parsed = OutboxState(rawValue: state) else { throw ValidationError("state must be pending, sent or dead") }
+                filter = parsed
+            }
+            let database = try store.open()
+            for entry in try await database.outboxMessages(in: try await tenant.resolve(in: database).id, state: filter, limit: 1000) {
+                let message = entry.message
+                print([message.id.uuidString.lowercased(), entry.state.rawValue, String(entry.attempts), message.channel.rawValue,
+                       message.recipient, message.event, entry.lastError ?? ""].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a dead or pending message due now, with a fresh count of attempts.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Argument(help: "The message's id.") var id: String
+
+        func run() async throws {
+            let database = try store.open()
+            guard let messageID = UUID(uuidString: id),
+                try await database.retryMessage(messageID, in: try await tenant.resolve(in: database).id, at: .now())
+            else { throw ValidationError("No pending or dead message \(id) in this tenant") }
+            print("due again")
+        }
+    }
+}
+

@@ -36,6 +36,10 @@ public enum NativeSurface {
             "/v1/tasks/:taskId/history": [.get],
             "/v1/task-attributes": [.get, .post],
             "/v1/task-attributes/:attributeId": [.delete],
+            "/v1/webhooks": [.get, .post],
+            "/v1/webhooks/:webhookId": [.delete],
+            "/v1/outbox": [.get],
+            "/v1/outbox/:messageId/retry": [.post],
         ])
     }
 }
@@ -43,9 +47,9 @@ public enum NativeSurface {
 /// The handlers of the native API. Authentication has run before them; errors are thrown
 /// as `TaskportError` and written as problem details by `ProblemEnvelope`.
 package struct NativeAPI: APIProtocol {
-    let store: any TaskStore & CatalogStore
+    let store: any TaskStore & CatalogStore & OutboxStore
 
-    package init(store: any TaskStore & CatalogStore) {
+    package init(store: any TaskStore & CatalogStore & OutboxStore) {
         self.store = store
     }
 
@@ -153,6 +157,83 @@ extension Components.Schemas.TaskAttribute {
         self.init(
             id: attribute.id.uuidString.lowercased(), kind: .init(rawValue: attribute.kind.rawValue) ?? ._type,
             value: attribute.value, configuration: attribute.configuration
+        )
+    }
+}
+
+// MARK: - Webhooks and the outbox (administrators)
+
+extension NativeAPI {
+    /// The caller, if an administrator of their tenant.
+    func administrator() throws -> Principal {
+        let principal = try RequestScope.caller()
+        guard principal.user.isAdministrator else { throw TaskportError.forbidden("Only administrators manage webhooks and the outbox") }
+        return principal
+    }
+
+    package func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
+        let principal = try administrator()
+        let webhooks = try await store.webhooks(in: principal.tenantID)
+        return .ok(.init(body: .json(.init(items: webhooks.map { Components.Schemas.Webhook($0, showingSecret: false) }))))
+    }
+
+    package func createWebhook(_ input: Operations.CreateWebhook.Input) async throws -> Operations.CreateWebhook.Output {
+        let principal = try administrator()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        guard body.url.count <= 2000, let url = URL(string: body.url), url.isWebEndpoint else {
+            throw TaskportError.invalid([FieldProblem("url", "must be an absolute http or https URL")])
+        }
+        if let secret = body.secret, !(16...200).contains(secret.count) {
+            throw TaskportError.invalid([FieldProblem("secret", "must be 16 to 200 characters")])
+        }
+        let secret = body.secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext
+        let webhook = try await store.createWebhook(url: body.url, secret: secret, in: principal.tenantID)
+        return .created(.init(body: .json(.init(webhook, showingSecret: true))))
+    }
+
+    package func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
+        let principal = try administrator()
+        guard let id = UUID(uuidString: input.path.webhookId), try await store.deleteWebhook(id, in: principal.tenantID) else {
+            throw TaskportError.notFound("Webhook not found")
+        }
+        return .noContent(.init())
+    }
+
+    package func listOutbox(_ input: Operations.ListOutbox.Input) async throws -> Operations.ListOutbox.Output {
+        let principal = try administrator()
+        let limit = input.query.limit ?? 100
+        guard (1...500).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 500") }
+        let state = input.query.state.flatMap { OutboxState(rawValue: $0.rawValue) }
+        let entries = try await store.outboxMessages(in: principal.tenantID, state: state, limit: limit)
+        return .ok(.init(body: .json(.init(items: entries.map(Components.Schemas.OutboxMessage.init)))))
+    }
+
+    package func retryOutboxMessage(_ input: Operations.RetryOutboxMessage.Input) async throws -> Operations.RetryOutboxMessage.Output {
+        let principal = try administrator()
+        guard let id = UUID(uuidString: input.path.messageId), try await store.retryMessage(id, in: principal.tenantID, at: .now()) else {
+            throw TaskportError.notFound("No pending or dead message with this id")
+        }
+        return .noContent(.init())
+    }
+}
+
+extension Components.Schemas.Webhook {
+    init(_ webhook: TaskportCore.Webhook, showingSecret: Bool) {
+        self.init(
+            id: webhook.id.uuidString.lowercased(), url: webhook.url, secret: showingSecret ? webhook.secret : nil,
+            createdAt: webhook.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.OutboxMessage {
+    init(_ entry: OutboxEntry) {
+        let message = entry.message
+        self.init(
+            id: message.id.uuidString.lowercased(), channel: .init(rawValue: message.channel.rawValue) ?? .email,
+            recipient: message.recipient, event: message.event, taskId: entry.taskID?.uuidString.lowercased(),
+            state: .init(rawValue: entry.state.rawValue) ?? .pending, attempts: entry.attempts, lastError: entry.lastError,
+            createdAt: entry.createdAt, availableAt: entry.availableAt
         )
     }
 }

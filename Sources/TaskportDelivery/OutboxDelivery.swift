@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TaskportCore
+
+/// How often and how long failed deliveries are retried.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts before a message is dead.
+    public var maxAttempts: Int
+    /// The wait after the first failure; it doubles with each further one.
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+
+    public init(maxAttempts: Int = 8, baseDelay: Duration = .seconds(5), maxDelay: Duration = .seconds(3600)) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// The wait before attempt `attempts + 1`, after `attempts` failures: exponential, capped, with
+    /// ±25% jitter so that messages that failed together do not retry together.
+    public func delay(afterFailures attempts: Int) -> Duration {
+        let exponential = baseDelay * (1 << min(max(attempts - 1, 0), 30))
+        let capped = min(exponential, maxDelay)
+        return capped * Double.random(in: 0.75...1.25)
+    }
+}
+
+/// Delivers what task changes wrote to the outbox: claims due messages (a lease keeps other
+/// workers, on this server or another, off them), sends each, marks it sent, or schedules a
+/// retry with backoff until the policy gives up and the message is kept as dead with its last
+/// error. Delivery is at least once: a worker that dies mid-send leaves the lease to expire.
+public struct OutboxDelivery: Service {
+    let store: any OutboxStore
+    let smtp: SMTPClient?
+    let webhooks: WebhookSender
+    let policy: RetryPolicy
+    let pollInterval: Duration
+    /// Longer than any one delivery can take.
+    let lease: Duration
+    let logger: Logger
+
+    public init(
+        store: any OutboxStore, smtp: SMTPClient?, webhooks: WebhookSender = WebhookSender(), policy: RetryPolicy = RetryPolicy(),
+        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(300), logger: Logger
+    ) {
+        self.store = store
+        self.smtp = smtp
+        self.webhooks = webhooks
+        self.policy = policy
+        self.pollInterval = pollInterval
+        self.lease = lease
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let delivered: Int
+                do {
+                    delivered = try await deliverDue()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("outbox delivery failed", metadata: ["error": "\(error)"])
+                    delivered = 0
+                }
+                if delivered == 0 { try? await Task.sleep(for: pollInterval) }
+            }
+        }
+    }
+
+    /// Claims and delivers one batch of due messages; returns how many it claimed.
+    @discardableResult
+    public func deliverDue(now: Timestamp = .now()) async throws -> Int {
+        let leaseEnd = Timestamp(microseconds: now.microseconds + Int64(lease.components.seconds) * 1_000_000)
+        // Without a mail server, email waits in the outbox until one is configured.
+        let channels: Set<OutboxMessage.Channel> = smtp == nil ? [.webhook] : [.email, .webhook]
+        let batch = try await store.claimMessages(channels: channels, limit: 16, now: now, leaseUntil: leaseEnd)
+        for entry in batch {
+            await deliver(entry)
+        }
+        return batch.count
+    }
+
+    func deliver(_ entry: OutboxEntry) async {
+        let message = entry.message
+        do {
+            switch message.channel {
+            case .email:
+                guard let smtp else { throw DeliveryFailure(reason: "no mail server is configured (--smtp-host)", permanent: true) }
+                guard let email = EmailText.email(for: entry, from: smtp.configuration.from) else {
+                    throw DeliveryFailure(reason: "no email is written for \(message.event)", permanent: true)
+                }
+                try await smtp.send(email)
+            case .webhook:
+                guard let id = UUID(uuidString: message.recipient), let webhook = try await store.webhook(id) else {
+                    throw DeliveryFailure(reason: "the webhook was deleted", permanent: true)
+                }
+                try await webhooks.deliver(message, to: webhook)
+            }
+            try await store.markSent(message.id, at: .now())
+            logger.info("delivered", metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)", "event": "\(message.event)"])
+        } catch {
+            let failures = entry.attempts + 1
+            let permanent = (error as? SMTPError)?.isPermanent == true || (error as? DeliveryFailure)?.permanent == true
+            let retryAt: Timestamp? =
+                permanent || failures >= policy.maxAttempts
+                ? nil : Timestamp(microseconds: Timestamp.now().microseconds + policy.delay(afterFailures: failures).microseconds)
+            logger.warning(
+                retryAt == nil ? "delivery failed; the message is dead" : "delivery failed; will retry",
+                metadata: ["message": "\(message.id)", "attempt": "\(failures)", "error": "\(error)"]
+            )
+            try? await store.markFailed(message.id, error: "\(error)", retryAt: retryAt)
+        }
+    }
+}
+
+struct DeliveryFailure: Error, CustomStringConvertible {
+    var reason: String
+    var permanent: Bool
+    var description: String { reason }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+}

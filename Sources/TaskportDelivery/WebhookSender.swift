@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TaskportCore
+
+/// Posts webhook events: the JSON body, signed with the endpoint's secret.
+///
+/// `Taskport-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; receivers
+/// recompute it and may refuse old `t` values. `Taskport-Delivery` is the outbox message id,
+/// the same on every retry, so receivers can drop duplicates.
+public struct WebhookSender: Sendable {
+    let client: HTTPClient
+    let timeout: TimeAmount
+
+    public init(client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+        self.client = client
+        self.timeout = timeout
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public func deliver(_ message: OutboxMessage, to webhook: Webhook, at now: Date = Date()) async throws {
+        let body = Data(StoredJSON.encode(message.payload).utf8)
+        var request = HTTPClientRequest(url: webhook.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Taskport-Webhooks")
+        request.headers.add(name: "Taskport-Delivery", value: message.id.uuidString.lowercased())
+        request.headers.add(name: "Taskport-Event", value: message.event)
+        request.headers.add(name: "Taskport-Signature", value: Self.signature(body: body, secret: webhook.secret, at: now))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: timeout)
+        guard (200..<300).contains(response.status.code) else {
+            throw Failure(description: "\(webhook.url) answered HTTP \(response.status.code)")
+        }
+    }
+
+    /// `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+    public static func signature(body: Data, secret: String, at time: Date) -> String {
+        let seconds = Int(time.timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(seconds).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8))
+        )
+        return "t=\(seconds),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+}
