@@ -147,30 +147,24 @@ struct NexudusForm {
     // MARK: Reading members
 
     /// Absent, `null` and `""` count as missing.
-    private mutating func requiredInteger(_ member: String) -> Int64? {
+    private mutating func required<T>(_ member: String, _ message: String, _ read: (JSONValue) -> T?) -> T? {
         switch members[member] {
         case nil, .null?, .string("")?:
             problems.append(NexudusFieldError(member, "is a required field"))
             return nil
-        case .integer(let value)?:
-            return value
         case let sent?:
-            problems.append(NexudusFieldError(member, "must be a whole number", attempted: sent))
+            if let value = read(sent) { return value }
+            problems.append(NexudusFieldError(member, message, attempted: sent))
             return nil
         }
     }
 
+    private mutating func requiredInteger(_ member: String) -> Int64? {
+        required(member, "must be a whole number") { if case .integer(let value) = $0 { value } else { nil } }
+    }
+
     private mutating func requiredText(_ member: String) -> String? {
-        switch members[member] {
-        case nil, .null?, .string("")?:
-            problems.append(NexudusFieldError(member, "is a required field"))
-            return nil
-        case .string(let value)?:
-            return value
-        case let sent?:
-            problems.append(NexudusFieldError(member, "must be a string", attempted: sent))
-            return nil
-        }
+        required(member, "must be a string") { if case .string(let value) = $0 { value } else { nil } }
     }
 
     /// An empty string clears the field, as `null` does.
