@@ -167,7 +167,9 @@ final class SMTPSession: Sendable {
             tls.trustRoots = .file(file)
         }
         let context = try NIOSSLContext(configuration: tls)
-        let handler = try NIOSSLClientHandler(context: context, serverHostname: configuration.host)
+        // SNI takes names only; for an IP address NIOSSL checks the certificate against the peer's address.
+        let isAddress = (try? SocketAddress(ipAddress: configuration.host, port: 0)) != nil
+        let handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : configuration.host)
         try await channel.pipeline.addHandler(handler, position: .first).get()
     }
 

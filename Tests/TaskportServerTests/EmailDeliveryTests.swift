@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOPosix
 import TaskportCore
 import TaskportDelivery
 import TaskportSQLite
@@ -91,6 +92,39 @@ struct EmailDeliveryTests {
             try await Self.smtp(sink).send(email)  // the server requires AUTH
         }
         #expect(try sink.messages().count == 1)
+    }
+
+    @Test func startTLSThenAuthLogin() async throws {
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("taskport-tls-\(UUID())")
+        let sink = try await SMTPSink.start(auth: "mailer:s3cret", options: ["--login-only", "--starttls", certificates.path])
+        defer { sink.stop() }
+        let email = Email(messageID: "tls@taskport", from: "taskport@acme.test", to: ["bob@acme.test"], subject: "Over TLS", text: "Encrypted")
+        var configuration = SMTPConfiguration(
+            host: "127.0.0.1", port: sink.port, security: .startTLS, username: "mailer", password: "s3cret",
+            from: "taskport@acme.test", trustedCertificatesFile: certificates.appendingPathComponent("cert.pem").path, timeout: .seconds(5)
+        )
+        try await SMTPClient(configuration).send(email)
+        #expect(try await sink.waitForMessages(1).first?.header("Subject") == "Over TLS")
+        // Without STARTTLS the server refuses to go on; with a certificate nobody vouches for, so does the client.
+        configuration.security = .none
+        await #expect(throws: SMTPError.self) { try await SMTPClient(configuration).send(email) }
+        configuration.security = .startTLS
+        configuration.trustedCertificatesFile = nil
+        await #expect(throws: (any Error).self) { try await SMTPClient(configuration).send(email) }
+        #expect(try sink.messages().count == 1)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        // Accepts connections and says nothing.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let client = SMTPClient(SMTPConfiguration(host: "127.0.0.1", port: silent.localAddress?.port ?? 0, from: "t@acme.test", timeout: .milliseconds(300)))
+        let started = Date()
+        let error = await #expect(throws: SMTPError.self) {
+            try await client.send(Email(messageID: "m@taskport", from: "t@acme.test", to: ["b@acme.test"], subject: "s", text: "t"))
+        }
+        #expect(error?.isPermanent == false)
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func aMailServerThatIsDownForAWhileLosesNothing() async throws {

@@ -20,12 +20,12 @@ final class SMTPSink: @unchecked Sendable {
 
     /// Starts a sink on `port` (a free one when 0), optionally requiring `AUTH` as `user:password`.
     /// Spawning and waiting for it block, so they run on NIO's thread pool, not the concurrency pool.
-    static func start(port: Int = 0, spool: URL? = nil, auth: String? = nil) async throws -> SMTPSink {
+    static func start(port: Int = 0, spool: URL? = nil, auth: String? = nil, options: [String] = []) async throws -> SMTPSink {
         // A port given back a moment ago may still be in use: try again for a while.
         var attempt = 0
         while true {
             do {
-                return try await NIOThreadPool.singleton.runIfActive { try spawn(port: port, spool: spool, auth: auth) }
+                return try await NIOThreadPool.singleton.runIfActive { try spawn(port: port, spool: spool, auth: auth, options: options) }
             } catch is SinkError where port != 0 && attempt < 40 {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(100))
@@ -33,12 +33,12 @@ final class SMTPSink: @unchecked Sendable {
         }
     }
 
-    private static func spawn(port: Int, spool: URL?, auth: String?) throws -> SMTPSink {
+    private static func spawn(port: Int, spool: URL?, auth: String?, options: [String]) throws -> SMTPSink {
         let folder = spool ?? FileManager.default.temporaryDirectory.appendingPathComponent("taskport-smtp-\(UUID())")
         let process = Process()
         process.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/python")
         process.arguments = ["-W", "ignore", repositoryRoot.appendingPathComponent("tests/notifications/smtp_sink.py").path,
-                             "--port", String(port), "--spool", folder.path] + (auth.map { ["--auth", $0] } ?? [])
+                             "--port", String(port), "--spool", folder.path] + (auth.map { ["--auth", $0] } ?? []) + options
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -2,7 +2,9 @@
 
 Each message it accepts is written to the spool folder as <n>.eml (the data as received) and
 <n>.json (the envelope: sender and recipients). With --auth USER:PASSWORD it offers AUTH PLAIN
-and LOGIN and accepts mail only from a client that authenticated with those. It prints "ready"
+and LOGIN (only LOGIN with --login-only) and accepts mail only from a client that authenticated
+with those. With --starttls DIR it makes a self-signed certificate for 127.0.0.1 in DIR
+(cert.pem, key.pem, with openssl) and requires STARTTLS before anything else. It prints "ready"
 once it listens (with --port 0, "ready <port>" on the port it was given) and runs until it is
 terminated.
 """
@@ -11,6 +13,8 @@ import json
 import pathlib
 import signal
 import socket
+import ssl
+import subprocess
 import threading
 
 from aiosmtpd.controller import Controller
@@ -37,6 +41,8 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--spool", required=True)
     parser.add_argument("--auth")
+    parser.add_argument("--login-only", action="store_true")
+    parser.add_argument("--starttls")
     arguments = parser.parse_args()
     folder = pathlib.Path(arguments.spool)
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,6 +55,20 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+        if arguments.login_only:
+            options["auth_exclude_mechanism"] = ["PLAIN"]
+    if arguments.starttls:
+        folder_tls = pathlib.Path(arguments.starttls)
+        folder_tls.mkdir(parents=True, exist_ok=True)
+        cert, key = folder_tls / "cert.pem", folder_tls / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert), str(key))
+        options.update({"tls_context": context, "require_starttls": True})
     port = arguments.port
     if port == 0:
         with socket.socket() as probe:
