@@ -154,11 +154,12 @@ extension SQLiteStore: DirectoryStore {
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
         try await writer.read { db in
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
-                    WHERE k.secret_hash = ? AND k.revoked_at IS NULL
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
+                        WHERE k.secret_hash = ? AND k.revoked_at IS NULL
+                        """
+                ),
                 arguments: [hash]
             )
             return try row.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }

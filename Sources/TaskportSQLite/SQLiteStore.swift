@@ -285,8 +285,11 @@ enum TaskColumns {
     static let assignments = content.map { "\($0) = ?" }.joined(separator: ", ")
     static let insert = "INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, updated_by, \(content.joined(separator: ", "))) VALUES (?, ?, ?, 1, ?, ?, ?, \(placeholders))"
     static let update = "UPDATE tasks SET version = ?, updated_at = ?, deleted_at = ?, updated_by = ?, \(assignments) WHERE number = ? AND version = ?"
-    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content)
-        .joined(separator: ", ")
+    static let select: String = {
+        let columns = ["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content
+        precondition(columns.count == Column.allCases.count, "TaskColumns.Column must name every selected column, in order")
+        return columns.joined(separator: ", ")
+    }()
 
     /// The values of `content`'s columns, in order.
     static func arguments(_ task: TaskContent) -> StatementArguments {
@@ -301,43 +304,55 @@ enum TaskColumns {
         ]
     }
 
+    /// The position of each column in `select`, so rows are read by index: reading by name makes
+    /// GRDB compare names case-insensitively, which showed up in profiles of the update path.
+    enum Column: Int, CaseIterable {
+        case number, id, tenantID, creatorID, version, createdAt, updatedAt, updatedBy
+        case title, notes, type, status, priority, completed, dueAt, timeZone, subjectID, scopeID
+        case assigneeUser, assigneeTeam, responsibleID, attachments, metadata, notifyByEmail, reminded
+        case visibleToEveryone, assignedByID, assignmentComment, activityID, listItemID, externalID
+    }
+
     static func record(_ row: Row) throws -> TaskRecord {
-        var content = TaskContent(title: row["title"])
-        content.notes = row["notes"]
-        content.type = row["type"]
-        content.status = row["status"]
-        content.priority = row["priority"]
-        content.completed = row["completed"]
-        content.dueAt = (row["due_at"] as Int64?).map(Timestamp.init(microseconds:))
-        content.timeZone = row["time_zone"]
-        content.subjectID = row["subject_id"]
-        content.scopeID = row["scope_id"]
-        if let user = (row["assignee_user_id"] as String?).flatMap({ UUID(uuidString: $0) }) {
+        func value<T: DatabaseValueConvertible>(_ column: Column) -> T { row[column.rawValue] }
+        func optional<T: DatabaseValueConvertible>(_ column: Column) -> T? { row[column.rawValue] }
+        func uuid(_ column: Column) -> UUID? { (optional(column) as String?).flatMap { UUID(uuidString: $0) } }
+        var content = TaskContent(title: value(.title))
+        content.notes = optional(.notes)
+        content.type = optional(.type)
+        content.status = optional(.status)
+        content.priority = optional(.priority)
+        content.completed = value(.completed)
+        content.dueAt = (optional(.dueAt) as Int64?).map(Timestamp.init(microseconds:))
+        content.timeZone = optional(.timeZone)
+        content.subjectID = optional(.subjectID)
+        content.scopeID = optional(.scopeID)
+        if let user = uuid(.assigneeUser) {
             content.assignee = .user(user)
-        } else if let team = (row["assignee_team_id"] as String?).flatMap({ UUID(uuidString: $0) }) {
+        } else if let team = uuid(.assigneeTeam) {
             content.assignee = .team(team)
         }
-        content.responsibleID = (row["responsible_id"] as String?).flatMap { UUID(uuidString: $0) }
-        content.attachments = try StoredJSON.decode([String].self, from: row["attachments"])
-        content.metadata = try StoredJSON.decode(JSONObject.self, from: row["metadata"])
-        content.notifyByEmail = row["notify_by_email"]
-        content.reminded = row["reminded"]
-        content.visibleToEveryone = row["visible_to_everyone"]
-        content.assignedByID = (row["assigned_by_id"] as String?).flatMap({ UUID(uuidString: $0) })
-        content.assignmentComment = row["assignment_comment"]
-        content.activityID = (row["activity_id"] as String?).flatMap({ UUID(uuidString: $0) })
-        content.listItemID = row["list_item_id"]
-        content.externalID = row["external_id"]
+        content.responsibleID = uuid(.responsibleID)
+        content.attachments = try StoredJSON.decode([String].self, from: value(.attachments) as String)
+        content.metadata = try StoredJSON.decode(JSONObject.self, from: value(.metadata) as String)
+        content.notifyByEmail = value(.notifyByEmail)
+        content.reminded = value(.reminded)
+        content.visibleToEveryone = value(.visibleToEveryone)
+        content.assignedByID = uuid(.assignedByID)
+        content.assignmentComment = optional(.assignmentComment)
+        content.activityID = uuid(.activityID)
+        content.listItemID = optional(.listItemID)
+        content.externalID = optional(.externalID)
         return TaskRecord(
-            id: UUID(uuidString: row["id"])!,
-            number: row["number"],
-            tenantID: UUID(uuidString: row["tenant_id"])!,
-            creatorID: (row["creator_id"] as String?).flatMap { UUID(uuidString: $0) },
+            id: uuid(.id)!,
+            number: value(.number),
+            tenantID: uuid(.tenantID)!,
+            creatorID: uuid(.creatorID),
             content: content,
-            version: row["version"],
-            createdAt: Timestamp(microseconds: row["created_at"]),
-            updatedAt: Timestamp(microseconds: row["updated_at"]),
-            updatedBy: row["updated_by"]
+            version: value(.version),
+            createdAt: Timestamp(microseconds: value(.createdAt)),
+            updatedAt: Timestamp(microseconds: value(.updatedAt)),
+            updatedBy: optional(.updatedBy)
         )
     }
 }
