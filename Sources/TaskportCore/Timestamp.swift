@@ -73,16 +73,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Fractions finer than a microsecond are truncated. Returns nil for anything else.
     public init?(rfc3339 text: some StringProtocol) {
         var scanner = DigitScanner(Array(text.utf8))
-        guard let year = scanner.number(4), scanner.take("-"),
-            let month = scanner.number(2), scanner.take("-"),
-            let day = scanner.number(2), scanner.take("T", "t"),
-            let fields = scanner.timeOfDay()
-        else { return nil }
-        guard (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
-        guard let offset = scanner.zoneOffset(), scanner.isAtEnd else { return nil }
-        let days = CivilDate.days(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second) - Int64(offset)
-        self.microseconds = seconds * 1_000_000 + Int64(fields.micros)
+        guard let local = scanner.dateTime(), let offset = scanner.zoneOffset(), scanner.isAtEnd else { return nil }
+        self.microseconds = local - Int64(offset) * 1_000_000
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,15 +117,7 @@ extension Timestamp {
     /// the first of the two. Nil for text that is not such a time.
     public init?(wallClock text: some StringProtocol, in zone: TimeZone) {
         var scanner = DigitScanner(Array(text.utf8))
-        guard let year = scanner.number(4), scanner.take("-"),
-            let month = scanner.number(2), scanner.take("-"),
-            let day = scanner.number(2), scanner.take("T", "t"),
-            let fields = scanner.timeOfDay(), scanner.isAtEnd,
-            (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
-        else { return nil }
-        let days = Int64(CivilDate.days(year: year, month: month, day: day))
-        let seconds = days * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
-        let wall = seconds * 1_000_000 + Int64(fields.micros)
+        guard let wall = scanner.dateTime(), scanner.isAtEnd else { return nil }
         let aDay: Int64 = 86_400_000_000
         let before = Int64(Self.offset(of: zone, at: wall - aDay)) * 1_000_000
         let after = Int64(Self.offset(of: zone, at: wall + aDay)) * 1_000_000
@@ -209,6 +193,18 @@ private struct DigitScanner {
         guard index < bytes.count, options.contains(where: { $0.asciiValue == bytes[index] }) else { return false }
         index += 1
         return true
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]`, a real calendar date, as microseconds since the epoch on
+    /// a clock with no offset; what follows it (an offset, or nothing) is the caller's to read.
+    mutating func dateTime() -> Int64? {
+        guard let year = number(4), take("-"), let month = number(2), take("-"), let day = number(2), take("T", "t"),
+            let fields = timeOfDay(),
+            (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        let days = Int64(CivilDate.days(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(fields.hour * 3600 + fields.minute * 60 + fields.second)
+        return seconds * 1_000_000 + Int64(fields.micros)
     }
 
     mutating func timeOfDay() -> (hour: Int, minute: Int, second: Int, micros: Int)? {

@@ -18,10 +18,5 @@ public enum PasswordSignIn {
         }
     }
 
-    /// Hashes a new password on NIO's thread pool.
-    public static func hash(_ password: String) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { try PasswordHash.make(password) }
-    }
-
     private static let decoy = (try? PasswordHash.make(UUID().uuidString)) ?? ""
 }

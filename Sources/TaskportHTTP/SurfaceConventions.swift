@@ -73,3 +73,33 @@ extension RequestScope {
         return query
     }
 }
+
+/// One page of a list and the cursor to the next (`null` on the last), under the member names a
+/// surface uses (`items`/`nextCursor`, `data`/`next_cursor`, …).
+public struct CursorPage<Item: Encodable & Hashable & Sendable>: Encodable, Hashable, Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+    let itemsMember: String
+    let cursorMember: String
+
+    /// The items of `page`, with the cursor that continues after it.
+    public init(_ items: [Item], after page: TaskPage, itemsMember: String, cursorMember: String) {
+        self.items = items
+        nextCursor = page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+        self.itemsMember = itemsMember
+        self.cursorMember = cursorMember
+    }
+
+    struct Member: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Member.self)
+        try container.encode(items, forKey: Member(stringValue: itemsMember))
+        try container.encode(nextCursor, forKey: Member(stringValue: cursorMember))
+    }
+}

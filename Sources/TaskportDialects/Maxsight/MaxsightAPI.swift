@@ -58,10 +58,7 @@ struct MaxsightAPI: APIProtocol {
             query.assigneeID = id
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
-        let list = MaxsightTaskList(
-            data: page.tasks.map(MaxsightTask.init),
-            next_cursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
-        )
+        let list = MaxsightTaskList(page.tasks.map(MaxsightTask.init), after: page, itemsMember: "data", cursorMember: "next_cursor")
         return .ok(.init(body: .json(list)))
     }
 

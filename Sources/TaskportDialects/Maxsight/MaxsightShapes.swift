@@ -1,5 +1,6 @@
 import Foundation
 package import TaskportCore
+package import TaskportHTTP
 
 /// A task as Maxsight shows it: the seed response's members, `null` where Taskport has no value.
 package struct MaxsightTask: Encodable, Hashable, Sendable {
@@ -52,19 +53,8 @@ package struct MaxsightTask: Encodable, Hashable, Sendable {
     }
 }
 
-/// One page of tasks.
-package struct MaxsightTaskList: Encodable, Hashable, Sendable {
-    let data: [MaxsightTask]
-    let next_cursor: String?
-
-    enum CodingKeys: String, CodingKey { case data, next_cursor }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        try container.encode(next_cursor, forKey: .next_cursor)
-    }
-}
+/// One page of tasks: `data` and `next_cursor`.
+package typealias MaxsightTaskList = CursorPage<MaxsightTask>
 
 /// The body of `update-assignment`: exactly one of `update` or `unassign`, read strictly so that
 /// every mistake is a 400 that names the member.

@@ -66,7 +66,7 @@ package struct NativeAPI: APIProtocol {
             query.assigneeID = id
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
-        return .ok(.init(body: .json(NativeTaskPage(page))))
+        return .ok(.init(body: .json(NativeTaskPage(page.tasks.map(NativeTask.init), after: page, itemsMember: "items", cursorMember: "nextCursor"))))
     }
 
     package func createTask(_ input: Operations.CreateTask.Input) async throws -> Operations.CreateTask.Output {

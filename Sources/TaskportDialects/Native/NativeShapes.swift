@@ -1,5 +1,6 @@
 import Foundation
 package import TaskportCore
+package import TaskportHTTP
 
 /// A task as the native API shows it: every member present, `null` where there is no value.
 package struct NativeTask: Encodable, Hashable, Sendable {
@@ -81,24 +82,8 @@ struct NativeAssignee: Codable {
     var assignee: Assignee { Assignee(type, id) }
 }
 
-/// A page of tasks with the cursor of the next one.
-package struct NativeTaskPage: Encodable, Hashable, Sendable {
-    let items: [NativeTask]
-    let nextCursor: String?
-
-    init(_ page: TaskPage) {
-        items = page.tasks.map(NativeTask.init)
-        nextCursor = page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
-    }
-
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+/// One page of tasks: `items` and `nextCursor`.
+package typealias NativeTaskPage = CursorPage<NativeTask>
 
 /// A task's history, oldest entry first.
 package struct NativeHistory: Encodable, Hashable, Sendable {

@@ -107,10 +107,7 @@ struct RolloutAPI: APIProtocol {
         for task in page.tasks {
             results.append(try await RolloutTask.render(task, views: views))
         }
-        let list = RolloutTaskList(
-            results: results,
-            nextCursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
-        )
+        let list = RolloutTaskList(results, after: page, itemsMember: "results", cursorMember: "nextCursor")
         return .ok(.init(body: .json(list)))
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import OpenAPIRuntime
 package import TaskportCore
-import TaskportHTTP
+package import TaskportHTTP
 
 /// A task as Rollout shows it: the seed's 200 schema, every required member present and
 /// `null` where there is no value. `originalIds` and `original` hold the task as each other
@@ -76,19 +76,8 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
     var jsonText: String { StoredJSON.encode(self) }
 }
 
-/// One page of tasks.
-package struct RolloutTaskList: Encodable, Hashable, Sendable {
-    let results: [RolloutTask]
-    let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey { case results, nextCursor }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(results, forKey: .results)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+/// One page of tasks: `results` and `nextCursor`.
+package typealias RolloutTaskList = CursorPage<RolloutTask>
 
 /// The members a Rollout client may send, from any of the three body types.
 struct RolloutInput: Equatable {

@@ -50,8 +50,7 @@ struct ThenaAPI: APIProtocol {
         let page = try await store.tasks(matching: query, in: principal.tenantID)
         let context = try await context(for: page.tasks, in: principal.tenantID)
         let list = ThenaTaskList(
-            data: page.tasks.map { ThenaTask($0, context: context) },
-            nextCursor: page.nextAfterNumber.map { TaskCursor.encode(afterNumber: $0) }
+            page.tasks.map { ThenaTask($0, context: context) }, after: page, itemsMember: "data", cursorMember: "nextCursor"
         )
         return .ok(.init(body: .json(list)))
     }

@@ -1,5 +1,6 @@
 import Foundation
 package import TaskportCore
+package import TaskportHTTP
 
 /// The members a Thena client may send in a create or an update, read strictly: a member of the
 /// wrong type (or `null`) is a 400 naming it. Unknown members are ignored.
@@ -135,16 +136,5 @@ package struct ThenaTask: Encodable, Hashable, Sendable {
     }
 }
 
-/// A page of account tasks.
-package struct ThenaTaskList: Encodable, Hashable, Sendable {
-    let data: [ThenaTask]
-    let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey { case data, nextCursor }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+/// A page of account tasks: `data` and `nextCursor`.
+package typealias ThenaTaskList = CursorPage<ThenaTask>
