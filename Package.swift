@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
@@ -63,6 +64,17 @@ let package = Package(
             dependencies: [
                 "TaskportCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The shared store: any number of Taskport servers over one PostgreSQL, through postgres-nio.
+        .target(
+            name: "TaskportPostgres",
+            dependencies: [
+                "TaskportCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +150,13 @@ let package = Package(
             path: "bench/Loader",
             swiftSettings: swiftSettings
         ),
+        // What the test suites share: the PostgreSQL server they are given.
+        .target(
+            name: "TaskportTestSupport",
+            dependencies: ["TaskportPostgres"],
+            path: "Tests/TaskportTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TaskportCoreTests",
             dependencies: ["TaskportCore"],
@@ -145,7 +164,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskStoreContractTests",
-            dependencies: ["TaskportCore", "TaskportSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TaskportCore", "TaskportSQLite", "TaskportPostgres", "TaskportTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -158,6 +179,8 @@ let package = Package(
             dependencies: [
                 "TaskportServer",
                 "TaskportDelivery",
+                "TaskportPostgres",
+                "TaskportTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -165,6 +188,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import TaskportCore
 import TaskportSQLite
+import TaskportTestSupport
 import Testing
 
 /// A store under test with a tenant, two users and a team, plus a second tenant to stay out of.
@@ -52,6 +53,13 @@ struct Fixture {
 enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
     case sqliteInMemory
     case sqliteFile
+    /// A fresh schema of the PostgreSQL server `TASKPORT_TEST_POSTGRES` names (`scripts/test` starts one).
+    case postgres
+
+    /// The SQLite backends, and PostgreSQL when a server is given.
+    static var allCases: [StoreBackend] {
+        TestPostgres.url == nil ? [.sqliteInMemory, .sqliteFile] : [.sqliteInMemory, .sqliteFile, .postgres]
+    }
 
     var testDescription: String { rawValue }
 
@@ -63,6 +71,8 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("taskport-contract-\(UUID())")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             return try SQLiteStore(path: folder.appendingPathComponent("taskport.sqlite").path)
+        case .postgres:
+            return try await TestPostgres.freshStore()
         }
     }
 }

@@ -1,18 +1,44 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import TaskportCore
-import TaskportSQLite
+@testable import TaskportPostgres
+@testable import TaskportSQLite
 import TaskportServer
+import TaskportTestSupport
 import Testing
 
-/// A Taskport application over a fresh in-memory store, with one tenant, two users, a team and
+/// The store the HTTP suites run on: SQLite in memory, or, with `TASKPORT_TEST_BACKEND=postgres`,
+/// a new schema of the PostgreSQL server `TASKPORT_TEST_POSTGRES` names (`scripts/test` runs
+/// these suites once on each).
+enum TestBackend {
+    static let isPostgres = ProcessInfo.processInfo.environment["TASKPORT_TEST_BACKEND"] == "postgres"
+
+    static func freshStore() async throws -> any TaskportStore {
+        isPostgres ? try await TestPostgres.freshStore() : try SQLiteStore.inMemory()
+    }
+
+    /// Makes `number` the number the next task gets.
+    static func setNextTaskNumber(_ number: Int64, in store: any TaskportStore) async throws {
+        if let store = store as? PostgresStore {
+            try await store.execute("SELECT setval(pg_get_serial_sequence('tasks', 'number'), \(number - 1))")
+        } else if let store = store as? SQLiteStore {
+            try await store.writer.write { db in
+                try db.execute(sql: "UPDATE sqlite_sequence SET seq = ? WHERE name = 'tasks'", arguments: [number - 1])
+            }
+        }
+    }
+}
+
+/// A Taskport application over a fresh store, with one tenant, two users, a team and
 /// an API key, plus a second tenant with its own key and task.
 struct Harness {
-    let store: SQLiteStore
+    let store: any TaskportStore
     let tenant: Tenant
     let alice: User
     let bob: User
@@ -28,7 +54,7 @@ struct Harness {
     let strangerRolloutCredential: String
 
     static func make() async throws -> Harness {
-        let store = try SQLiteStore.inMemory()
+        let store = try await TestBackend.freshStore()
         let tenant = try await store.createTenant(named: "acme")
         let alice = try await store.createUser(in: tenant.id, email: "alice@acme.test", name: "Alice", roles: ["admin"])
         let bob = try await store.createUser(in: tenant.id, email: "bob@acme.test", name: "Bob", roles: [])

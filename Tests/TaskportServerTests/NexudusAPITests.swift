@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -138,9 +137,7 @@ struct NexudusAPITests {
     @Test func theSeedsRequestAndBothResponses() async throws {
         let f = try await NexudusFixture.make()
         // The vendor's example names record 87654321: make it the next task number.
-        try await f.h.store.writer.write { db in
-            try db.execute(sql: "UPDATE sqlite_sequence SET seq = 87654320 WHERE name = 'tasks'")
-        }
+        try await TestBackend.setNextTaskNumber(87654321, in: f.h.store)
         try await f.run { api in
             let refused = try await api.send(.put, "/api/crm/coworkertasks", Self.seedRequest)
             #expect(refused.status == .badRequest)

@@ -1,0 +1,242 @@
+import Foundation
+import PostgresNIO
+import TaskportCore
+
+extension PostgresStore: DirectoryStore {
+    public func createTenant(named name: String) async throws -> Tenant {
+        let tenant = Tenant(id: UUID(), name: name, createdAt: .now())
+        try await insert(unique: "a tenant named '\(name)' exists already") {
+            "INSERT INTO tenants (id, name, created_at) VALUES (\(tenant.id), \(name), \(tenant.createdAt.microseconds))"
+        }
+        return tenant
+    }
+
+    public func tenant(named name: String) async throws -> Tenant? {
+        try await rows("SELECT id, name, created_at FROM tenants WHERE name = \(name)").first.map(Self.tenant)
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await rows("SELECT id, name, created_at FROM tenants ORDER BY created_at, id").map(Self.tenant)
+    }
+
+    public func createUser(in tenantID: UUID, email: String, name: String, roles: [String]) async throws -> User {
+        var user = User(id: UUID(), tenantID: tenantID, email: email, name: name, roles: roles)
+        let inserted = try await insert(unique: "a user with email '\(email)' exists already") {
+            """
+            INSERT INTO users (id, tenant_id, email, name, roles, created_at)
+            VALUES (\(user.id), \(tenantID), \(email), \(name), \(StoredJSON.encode(roles)), \(Timestamp.now().microseconds))
+            RETURNING number
+            """
+        }
+        user.number = try Cells(inserted[0])(0)
+        return user
+    }
+
+    public func user(_ id: UUID, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id) AND tenant_id = \(tenantID)").first
+    }
+
+    public func user(email: String, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE email = \(email) AND tenant_id = \(tenantID)").first
+    }
+
+    public func user(number: Int64, in tenantID: UUID) async throws -> User? {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE number = \(number) AND tenant_id = \(tenantID)").first
+    }
+
+    public func users(in tenantID: UUID) async throws -> [User] {
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE tenant_id = \(tenantID) ORDER BY email")
+    }
+
+    public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
+        let changed = try await rows("UPDATE users SET password_hash = \(hash) WHERE id = \(userID) AND tenant_id = \(tenantID) RETURNING id")
+        if changed.isEmpty { throw TaskportError.notFound("User not found") }
+    }
+
+    public func passwordLogins(email: String) async throws -> [PasswordLogin] {
+        try await rows(
+            "SELECT \(unescaped: Self.userColumns), password_hash FROM users WHERE email = \(email) AND password_hash IS NOT NULL ORDER BY number"
+        ).map { row in
+            let user = try Self.user(row)
+            return PasswordLogin(principal: Principal(tenantID: user.tenantID, user: user), passwordHash: try Cells(row)(6))
+        }
+    }
+
+    public func addRefreshToken(hash: String, for principal: Principal, expiresAt: Timestamp) async throws {
+        try await execute(
+            """
+            INSERT INTO refresh_tokens (token_hash, tenant_id, user_id, expires_at, created_at)
+            VALUES (\(hash), \(principal.tenantID), \(principal.user.id), \(expiresAt.microseconds), \(Timestamp.now().microseconds))
+            """
+        )
+    }
+
+    public func redeemRefreshToken(hash: String, at now: Timestamp) async throws -> Principal? {
+        let logger = logger
+        return try await transaction { connection in
+            // Deleting first makes the token's use atomic: of two servers redeeming it at once, one deletes it.
+            let used = try await connection.rows(
+                "DELETE FROM refresh_tokens WHERE token_hash = \(hash) RETURNING user_id, expires_at", logger
+            )
+            try await connection.query("DELETE FROM refresh_tokens WHERE expires_at <= \(now.microseconds)", logger: logger)
+            guard let row = used.first, try Cells(row)(1, as: Int64.self) > now.microseconds else { return nil }
+            let userID = try Cells(row)(0, as: UUID.self)
+            let found = try await connection.rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(userID)", logger)
+            return try found.first.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
+        }
+    }
+
+    public func createTeam(in tenantID: UUID, name: String) async throws -> Team {
+        let team = Team(id: UUID(), tenantID: tenantID, name: name, memberIDs: [])
+        try await insert(unique: "a team named '\(name)' exists already") {
+            "INSERT INTO teams (id, tenant_id, name, created_at) VALUES (\(team.id), \(tenantID), \(name), \(Timestamp.now().microseconds))"
+        }
+        return team
+    }
+
+    public func addMember(_ userID: UUID, toTeam teamID: UUID, in tenantID: UUID) async throws {
+        let logger = logger
+        try await transaction { connection in
+            guard try await !connection.rows("SELECT 1 FROM teams WHERE id = \(teamID) AND tenant_id = \(tenantID)", logger).isEmpty else {
+                throw TaskportError.notFound("Team not found")
+            }
+            guard try await !connection.rows("SELECT 1 FROM users WHERE id = \(userID) AND tenant_id = \(tenantID)", logger).isEmpty else {
+                throw TaskportError.notFound("User not found")
+            }
+            try await connection.query(
+                "INSERT INTO team_members (team_id, user_id) VALUES (\(teamID), \(userID)) ON CONFLICT DO NOTHING", logger: logger
+            )
+        }
+    }
+
+    public func team(_ id: UUID, in tenantID: UUID) async throws -> Team? {
+        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE id = \(id) AND tenant_id = \(tenantID)").first
+    }
+
+    public func team(named name: String, in tenantID: UUID) async throws -> Team? {
+        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE name = \(name) AND tenant_id = \(tenantID)").first
+    }
+
+    public func teams(in tenantID: UUID) async throws -> [Team] {
+        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE tenant_id = \(tenantID) ORDER BY name")
+    }
+
+    public func addAPIKey(_ key: APIKeySecret, named name: String, for userID: UUID, in tenantID: UUID) async throws {
+        let logger = logger
+        try await transaction { connection in
+            guard try await !connection.rows("SELECT 1 FROM users WHERE id = \(userID) AND tenant_id = \(tenantID)", logger).isEmpty else {
+                throw TaskportError.notFound("User not found")
+            }
+            try await connection.query(
+                """
+                INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at)
+                VALUES (\(key.id), \(tenantID), \(userID), \(name), \(key.hash), \(Timestamp.now().microseconds))
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
+        let found = try await translatingErrors {
+            var rows: [PostgresRow] = []
+            for try await row in try await client.execute(PrincipalByKeyHash(hash: hash), logger: logger) { rows.append(row) }
+            return rows
+        }
+        return try found.first.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
+    }
+
+    public func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE api_keys SET revoked_at = \(Timestamp.now().microseconds)
+            WHERE id = \(id) AND tenant_id = \(tenantID) AND revoked_at IS NULL RETURNING id
+            """
+        ).isEmpty
+    }
+
+    public func createCredential(surface: String, name: String, in tenantID: UUID) async throws -> Credential {
+        let credential = Credential(id: UUID(), tenantID: tenantID, surface: surface, name: name)
+        try await insert(unique: "credential exists already") {
+            """
+            INSERT INTO credentials (id, tenant_id, surface, name, created_at)
+            VALUES (\(credential.id), \(tenantID), \(surface), \(name), \(Timestamp.now().microseconds))
+            """
+        }
+        return credential
+    }
+
+    public func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential? {
+        try await rows(
+            "SELECT name FROM credentials WHERE id = \(id) AND surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL"
+        ).first.map { Credential(id: id, tenantID: tenantID, surface: surface, name: try Cells($0)(0)) }
+    }
+
+    public func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String {
+        try await execute("INSERT INTO secrets (name, value) VALUES (\(name), \(make())) ON CONFLICT (name) DO NOTHING")
+        let stored = try await rows("SELECT value FROM secrets WHERE name = \(name)")
+        return try stored.first.map { try Cells($0)(0) } ?? ""
+    }
+
+    // MARK: Rows
+
+    /// Runs an insert; a unique key it would break is a `.conflict` with `message`, a tenant
+    /// that does not exist is `.notFound`.
+    @discardableResult
+    func insert(unique message: String, _ query: () -> PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await rows(query())
+        } catch TaskportError.conflict {
+            throw TaskportError.conflict(message)
+        } catch TaskportError.notFound {
+            throw TaskportError.notFound("Tenant not found")
+        }
+    }
+
+    private func fetchUsers(_ query: PostgresQuery) async throws -> [User] {
+        try await rows(query).map(Self.user)
+    }
+
+    private func fetchTeams(_ query: PostgresQuery) async throws -> [Team] {
+        let logger = logger
+        return try await client.withConnection { connection in
+            try await translatingErrors {
+                var teams: [Team] = []
+                for row in try await connection.rows(query, logger) {
+                    let cells = Cells(row)
+                    let id: UUID = try cells(0)
+                    let members = try await connection.rows("SELECT user_id FROM team_members WHERE team_id = \(id) ORDER BY user_id", logger)
+                    teams.append(
+                        Team(id: id, tenantID: try cells(1), name: try cells(2), memberIDs: try members.map { try Cells($0)(0) })
+                    )
+                }
+                return teams
+            }
+        }
+    }
+
+    private static func tenant(_ row: PostgresRow) throws -> Tenant {
+        let cells = Cells(row)
+        return Tenant(id: try cells(0), name: try cells(1), createdAt: try cells.timestamp(2))
+    }
+
+    static let userColumns = "id, tenant_id, email, name, roles, number"
+
+    static func user(_ row: PostgresRow) throws -> User {
+        let cells = Cells(row)
+        return User(
+            id: try cells(0), tenantID: try cells(1), email: try cells(2), name: try cells(3),
+            roles: try StoredJSON.decode([String].self, from: try cells(4)), number: try cells(5)
+        )
+    }
+}
+
+struct PrincipalByKeyHash: PostgresPreparedStatement {
+    static let sql = """
+        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+        """
+    var hash: String
+    func makeBindings() -> PostgresBindings { Filter.binds(hash) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}

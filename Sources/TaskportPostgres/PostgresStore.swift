@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import TaskportCore
+
+/// Taskport's shared store: one PostgreSQL database that any number of Taskport servers use at
+/// once. Nothing is kept in a server's memory that another server could change: versions are
+/// checked by the database, outbox messages are leased in it.
+///
+/// The store owns a `PostgresClient` (a pool of connections) and runs it from the moment it is
+/// opened; as a `Service` it closes the pool when the service group shuts down, so give it to the
+/// group before the HTTP server, which then stops first.
+public final class PostgresStore: Sendable, Service {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects to the database the URL names and brings its schema up to date.
+    ///
+    /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&schema=name`;
+    /// `schema` keeps Taskport's tables in that schema (made if missing) instead of `public`.
+    public static func connect(
+        url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "taskport.postgres")
+    ) async throws -> PostgresStore {
+        let settings = try ConnectionSettings(url: url)
+        var configuration = settings.configuration
+        configuration.options.maximumConnections = maximumConnections
+        if let schema = settings.schema {
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        // The pool's own log: its failures, not its start-up chatter.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), logger: logger)
+        do {
+            if let schema = settings.schema { try await store.createSchema(schema) }
+            try await PostgresSchema.migrate(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+    }
+
+    deinit {
+        running.cancel()
+    }
+
+    /// Waits for the service group to shut down, then closes the connections.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Closes every connection; the store answers nothing afterwards.
+    public func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    private func createSchema(_ name: String) async throws {
+        let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        do {
+            try await execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoted)"))
+        } catch TaskportError.conflict {
+            // Another server made it at the same moment.
+        }
+    }
+}
+
+// MARK: - Running statements
+
+extension PostgresStore {
+    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if
+    /// it throws. A transaction the database aborts for a serialization failure or a deadlock is
+    /// run again from the start, a few times.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await translatingErrors {
+                    try await client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: logger)
+                        do {
+                            let result = try await body(connection)
+                            try await connection.query("COMMIT", logger: logger)
+                            return result
+                        } catch {
+                            _ = try? await connection.query("ROLLBACK", logger: logger)
+                            throw error
+                        }
+                    }
+                }
+            } catch is PostgresStoreError.Retryable where attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    /// One statement outside a transaction; its rows, read to the end.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await translatingErrors { try await client.query(query, logger: logger).collect() }
+    }
+
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await rows(query)
+    }
+
+    /// Turns what the database refuses because of the values it was given into Taskport's errors,
+    /// so that a client's bad input never reaches it as a server failure.
+    func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw PostgresStoreError.translate(error)
+        }
+    }
+}
+
+enum PostgresStoreError {
+    /// A transaction the database gave up on that can simply be run again.
+    struct Retryable: Error {}
+
+    static func translate(_ error: PSQLError) -> any Error {
+        guard let state = error.serverInfo?[.sqlState] else { return error }
+        let message = error.serverInfo?[.message] ?? "constraint failed"
+        switch state {
+        case "40001", "40P01": return Retryable()
+        case "23505": return TaskportError.conflict("exists already: \(message)")
+        case "23503": return TaskportError.notFound("A referenced record does not exist")
+        case _ where state.hasPrefix("22") || state.hasPrefix("23"):
+            // Data exceptions (text PostgreSQL cannot store, such as U+0000) and other constraints.
+            return TaskportError.malformed("A value is not acceptable: \(message)")
+        default: return error
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement in the store's transaction and reads its rows to the end.
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+
+    /// Runs a prepared statement and reads its rows to the end.
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, _ logger: Logger) async throws -> [PostgresRow]
+    where Statement.Row == PostgresRow {
+        var rows: [PostgresRow] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
+}
+
+/// Reads a row's columns by position.
+struct Cells {
+    private let row: PostgresRandomAccessRow
+
+    init(_ row: PostgresRow) {
+        self.row = row.makeRandomAccess()
+    }
+
+    func callAsFunction<T: PostgresDecodable>(_ index: Int, as type: T.Type = T.self) throws -> T {
+        try row[index].decode(T.self)
+    }
+
+    func timestamp(_ index: Int) throws -> Timestamp {
+        Timestamp(microseconds: try self(index, as: Int64.self))
+    }
+}
+
+/// What a `postgres://` URL says.
+struct ConnectionSettings {
+    var configuration: PostgresClient.Configuration
+    var schema: String?
+
+    init(url text: String) throws {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+            let host = url.host, !host.isEmpty
+        else {
+            throw TaskportError.malformed("The database URL must look like postgres://user:password@host:5432/database")
+        }
+        let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let mode: throw TaskportError.malformed("sslmode '\(mode)' is not one of disable, prefer, require")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        configuration = PostgresClient.Configuration(
+            host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
+            password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls
+        )
+        schema = query["schema"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

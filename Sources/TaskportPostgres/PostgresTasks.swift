@@ -1,0 +1,431 @@
+import Foundation
+import PostgresNIO
+import TaskportCore
+
+extension PostgresStore: TaskStore {
+    public func create(_ creation: TaskCreation) async throws -> TaskRecord {
+        let content = TaskEngine.creationContent(creation)
+        let changes = try TaskEngine.creationChanges(content)
+        let logger = logger
+        return try await transaction { connection in
+            try await Self.checkReferences(of: content, in: creation.tenantID, connection, logger)
+            let now = Timestamp.now()
+            let id = UUID()
+            let inserted = try await connection.rows(
+                InsertTask(id: id, tenantID: creation.tenantID, creatorID: creation.actor.userID, at: now, by: creation.actor.name, content: content),
+                logger
+            )
+            let number = try Cells(inserted[0])(0, as: Int64.self)
+            let record = TaskRecord(
+                id: id, number: number, tenantID: creation.tenantID, creatorID: creation.actor.userID, content: content,
+                version: 1, createdAt: now, updatedAt: now, updatedBy: creation.actor.name
+            )
+            let commit = TaskCommit(record: record, action: .created, changes: changes)
+            try await Self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, connection, logger)
+            return record
+        }
+    }
+
+    public func task(_ reference: TaskReference, in tenantID: UUID) async throws -> TaskRecord? {
+        try await client.withConnection { connection in
+            try await translatingErrors { try await Self.fetchTask(reference, in: tenantID, connection, logger) }
+        }
+    }
+
+    public func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage {
+        var filter = Self.filter(query, in: tenantID)
+        if let after = query.afterNumber { filter.add("number > ", after) }
+        let direction = query.order.descending ? "DESC" : "ASC"
+        let order = query.order.key == .number
+            ? "number \(direction)" : "\(Self.column(query.order.key)) \(direction), number \(direction)"
+        // One row more than asked tells whether there is a next page.
+        let limit = filter.bind(query.limit + 1)
+        let offset = filter.bind(query.offset)
+        let found = try await rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(TaskRow.select) FROM tasks WHERE \(filter.sql) ORDER BY \(order) LIMIT \(limit) OFFSET \(offset)",
+                binds: filter.binds
+            )
+        ).map(TaskRow.record)
+        let tasks = Array(found.prefix(query.limit))
+        return TaskPage(tasks: tasks, nextAfterNumber: found.count > query.limit ? tasks.last?.number : nil)
+    }
+
+    public func count(matching query: TaskQuery, in tenantID: UUID) async throws -> Int {
+        let filter = Self.filter(query, in: tenantID)
+        let found = try await rows(PostgresQuery(unsafeSQL: "SELECT count(*) FROM tasks WHERE \(filter.sql)", binds: filter.binds))
+        return try Cells(found[0])(0, as: Int.self)
+    }
+
+    static func filter(_ query: TaskQuery, in tenantID: UUID) -> Filter {
+        var filter = Filter()
+        filter.add("tenant_id = ", tenantID)
+        filter.add("deleted_at IS NULL")
+        if let completed = query.completed { filter.add("completed = ", completed) }
+        if let assignee = query.assigneeID {
+            let placeholder = filter.bind(assignee)
+            filter.add("(assignee_user_id = \(placeholder) OR assignee_team_id = \(placeholder))")
+        }
+        if let status = query.status { filter.add("upper(status) = upper(\(filter.bind(status)))") }
+        if let subject = query.subjectID { filter.add("subject_id = ", subject) }
+        if let scope = query.scopeID { filter.add("scope_id = ", scope) }
+        if let responsible = query.responsibleID { filter.add("responsible_id = ", responsible) }
+        if let text = query.titleContains { filter.add("strpos(lower(title), lower(\(filter.bind(text)))) > 0") }
+        if let dueBefore = query.dueBefore { filter.add("due_at < ", dueBefore.microseconds) }
+        if let dueAfter = query.dueAfter { filter.add("due_at >= ", dueAfter.microseconds) }
+        if let updatedSince = query.updatedSince { filter.add("updated_at >= ", updatedSince.microseconds) }
+        return filter
+    }
+
+    static func column(_ key: TaskOrder.Key) -> String {
+        switch key {
+        case .number: "number"
+        case .title: "lower(title)"
+        case .dueAt: "due_at"
+        case .completed: "completed"
+        case .createdAt: "created_at"
+        case .updatedAt: "updated_at"
+        }
+    }
+
+    /// Applies a mutation with a conditional `UPDATE … WHERE version = n`: when another server
+    /// changed the task between the read and the write, nothing is written and the mutation is
+    /// tried again on what is there now (so a precondition is checked against the latest version).
+    public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
+        let logger = logger
+        while true {
+            let outcome: TaskRecord? = try await transaction { connection in
+                guard let current = try await Self.fetchTask(mutation.task, in: mutation.tenantID, connection, logger) else {
+                    throw TaskportError.notFound("Task not found")
+                }
+                guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
+                try await Self.checkReferences(of: commit.record.content, changedFrom: current.content, in: mutation.tenantID, connection, logger)
+                let updated = try await connection.rows(
+                    UpdateTask(record: commit.record, deleted: commit.action == .deleted, expectedVersion: current.version), logger
+                )
+                guard !updated.isEmpty else { return nil }
+                try await Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, connection, logger)
+                return commit.record
+            }
+            if let outcome { return outcome }
+        }
+    }
+
+    public func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]? {
+        try await client.withConnection { connection in
+            try await translatingErrors {
+                guard let task = try await Self.fetchTask(reference, in: tenantID, connection, logger) else { return nil }
+                return try await connection.rows(
+                    """
+                    SELECT id, version, action, at, actor_id, actor_name, surface, changes, comment
+                    FROM audit_entries WHERE task_id = \(task.id) ORDER BY version
+                    """,
+                    logger
+                ).map { row in
+                    let cells = Cells(row)
+                    return AuditEntry(
+                        id: try cells(0), taskID: task.id, version: try cells(1),
+                        action: AuditAction(rawValue: try cells(2)) ?? .updated, at: try cells.timestamp(3),
+                        actor: Actor(userID: try cells(4), name: try cells(5), surface: try cells(6)),
+                        changes: try StoredJSON.decode([FieldChange].self, from: try cells(7)), comment: try cells(8)
+                    )
+                }
+            }
+        }
+    }
+
+    public func isReady() async -> Bool {
+        guard let found = try? await rows("SELECT 1"), let row = found.first else { return false }
+        return (try? Cells(row)(0, as: Int.self)) == 1
+    }
+
+    // MARK: Inside a transaction
+
+    static func fetchTask(
+        _ reference: TaskReference, in tenantID: UUID, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> TaskRecord? {
+        let found: [PostgresRow]
+        switch reference {
+        case .id(let id): found = try await connection.rows(TaskByID(id: id, tenantID: tenantID), logger)
+        case .number(let number): found = try await connection.rows(TaskByNumber(number: number, tenantID: tenantID), logger)
+        }
+        return try found.first.map(TaskRow.record)
+    }
+
+    /// Users, teams and activities a task names must belong to its tenant; only references that
+    /// differ from `previous` are looked up.
+    static func checkReferences(
+        of content: TaskContent, changedFrom previous: TaskContent? = nil, in tenantID: UUID,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        var problems: [FieldProblem] = []
+        func exists(_ table: String, _ id: UUID) async throws -> Bool {
+            try await !connection.rows(
+                PostgresQuery(unsafeSQL: "SELECT 1 FROM \(table) WHERE id = $1 AND tenant_id = $2", binds: Filter.binds(id, tenantID)), logger
+            ).isEmpty
+        }
+        if let assignee = content.assignee, assignee != previous?.assignee,
+            try await !exists(assignee.kind == .user ? "users" : "teams", assignee.id)
+        {
+            problems.append(FieldProblem(.assignee, "no \(assignee.kind.rawValue) \(assignee.id.text) in this tenant"))
+        }
+        if let responsible = content.responsibleID, responsible != previous?.responsibleID, try await !exists("users", responsible) {
+            problems.append(FieldProblem(.responsibleId, "no user \(responsible.text) in this tenant"))
+        }
+        if let activity = content.activityID, activity != previous?.activityID, try await !exists("activities", activity) {
+            problems.append(FieldProblem(.activityId, "no activity \(activity.text) in this tenant"))
+        }
+        if let assigner = content.assignedByID, assigner != previous?.assignedByID, try await !exists("users", assigner) {
+            problems.append(FieldProblem(.assignedById, "no user \(assigner.text) in this tenant"))
+        }
+        if !problems.isEmpty { throw TaskportError.invalid(problems) }
+    }
+
+    /// Writes the audit entry and outbox messages of a change, with one webhook message per live
+    /// webhook of the tenant.
+    static func record(
+        _ commit: TaskCommit, actor: Actor, comment: String?, outbox: [OutboxMessage], _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let record = commit.record
+        _ = try await connection.rows(InsertAudit(commit: commit, actor: actor, comment: comment), logger)
+        let endpoints = try await connection.rows(TenantWebhooks(tenantID: record.tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
+        let event = TaskEvent(commit).name
+        let webhooks = endpoints.map { endpoint in
+            let id = UUID()
+            return OutboxMessage(
+                id: id, channel: .webhook, recipient: endpoint.text, event: event,
+                payload: TaskEvent.payload(id: id, event: event, commit: commit, actor: actor)
+            )
+        }
+        for message in outbox + webhooks {
+            _ = try await connection.rows(InsertOutboxMessage(message: message, record: record), logger)
+        }
+    }
+}
+
+/// A WHERE clause built one condition at a time, with its bound values.
+struct Filter {
+    private(set) var conditions: [String] = []
+    private(set) var binds = PostgresBindings()
+
+    var sql: String { conditions.joined(separator: " AND ") }
+
+    /// Binds a value and returns its placeholder.
+    mutating func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
+    }
+
+    mutating func add(_ condition: String) {
+        conditions.append(condition)
+    }
+
+    /// Adds `condition` followed by the placeholder of `value`, as in `add("number > ", 10)`.
+    mutating func add(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
+        conditions.append(condition + bind(value))
+    }
+
+    static func binds(_ values: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
+        var binds = PostgresBindings()
+        for value in values { binds.append(value) }
+        return binds
+    }
+}
+
+extension UUID {
+    var text: String { uuidString.lowercased() }
+}
+
+// MARK: - The task row
+
+/// The mapping between `TaskRecord` and a row of `tasks`.
+enum TaskRow {
+    static let content = [
+        "title", "notes", "type", "status", "priority", "completed", "due_at", "time_zone", "subject_id",
+        "scope_id", "assignee_user_id", "assignee_team_id", "responsible_id", "attachments", "metadata",
+        "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment", "activity_id",
+        "list_item_id", "external_id",
+    ]
+    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content)
+        .joined(separator: ", ")
+
+    /// Binds the values of `content`'s columns, in order.
+    static func bind(_ task: TaskContent, to binds: inout PostgresBindings) {
+        binds.append(task.title)
+        binds.append(task.notes)
+        binds.append(task.type)
+        binds.append(task.status)
+        binds.append(task.priority)
+        binds.append(task.completed)
+        binds.append(task.dueAt?.microseconds)
+        binds.append(task.timeZone)
+        binds.append(task.subjectID)
+        binds.append(task.scopeID)
+        binds.append(task.assignee?.kind == .user ? task.assignee?.id : nil)
+        binds.append(task.assignee?.kind == .team ? task.assignee?.id : nil)
+        binds.append(task.responsibleID)
+        binds.append(StoredJSON.encode(task.attachments))
+        binds.append(StoredJSON.encode(task.metadata))
+        binds.append(task.notifyByEmail)
+        binds.append(task.reminded)
+        binds.append(task.visibleToEveryone)
+        binds.append(task.assignedByID)
+        binds.append(task.assignmentComment)
+        binds.append(task.activityID)
+        binds.append(task.listItemID)
+        binds.append(task.externalID)
+    }
+
+    /// Reads a row selected with `select`, by position.
+    static func record(_ row: PostgresRow) throws -> TaskRecord {
+        let cells = Cells(row)
+        var content = TaskContent(title: try cells(8))
+        content.notes = try cells(9)
+        content.type = try cells(10)
+        content.status = try cells(11)
+        content.priority = try cells(12)
+        content.completed = try cells(13)
+        content.dueAt = try cells(14, as: Int64?.self).map(Timestamp.init(microseconds:))
+        content.timeZone = try cells(15)
+        content.subjectID = try cells(16)
+        content.scopeID = try cells(17)
+        if let user = try cells(18, as: UUID?.self) {
+            content.assignee = .user(user)
+        } else if let team = try cells(19, as: UUID?.self) {
+            content.assignee = .team(team)
+        }
+        content.responsibleID = try cells(20)
+        content.attachments = try StoredJSON.decode([String].self, from: try cells(21))
+        content.metadata = try StoredJSON.decode(JSONObject.self, from: try cells(22))
+        content.notifyByEmail = try cells(23)
+        content.reminded = try cells(24)
+        content.visibleToEveryone = try cells(25)
+        content.assignedByID = try cells(26)
+        content.assignmentComment = try cells(27)
+        content.activityID = try cells(28)
+        content.listItemID = try cells(29)
+        content.externalID = try cells(30)
+        return TaskRecord(
+            id: try cells(1), number: try cells(0), tenantID: try cells(2), creatorID: try cells(3), content: content,
+            version: try cells(4), createdAt: try cells.timestamp(5), updatedAt: try cells.timestamp(6), updatedBy: try cells(7)
+        )
+    }
+}
+
+// MARK: - Prepared statements of the write path
+
+struct TaskByID: PostgresPreparedStatement {
+    static let sql = "SELECT \(TaskRow.select) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    var id: UUID
+    var tenantID: UUID
+    func makeBindings() -> PostgresBindings { Filter.binds(id, tenantID) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct TaskByNumber: PostgresPreparedStatement {
+    static let sql = "SELECT \(TaskRow.select) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    var number: Int64
+    var tenantID: UUID
+    func makeBindings() -> PostgresBindings { Filter.binds(number, tenantID) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct InsertTask: PostgresPreparedStatement {
+    static let sql: String = {
+        let placeholders = (7..<(7 + TaskRow.content.count)).map { "$\($0)" }.joined(separator: ", ")
+        return """
+            INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, updated_by, \(TaskRow.content.joined(separator: ", ")))
+            VALUES ($1, $2, $3, 1, $4, $5, $6, \(placeholders)) RETURNING number
+            """
+    }()
+    var id: UUID
+    var tenantID: UUID
+    var creatorID: UUID?
+    var at: Timestamp
+    var by: String
+    var content: TaskContent
+
+    func makeBindings() -> PostgresBindings {
+        var binds = Filter.binds(id, tenantID)
+        binds.append(creatorID)
+        binds.append(at.microseconds)
+        binds.append(at.microseconds)
+        binds.append(by)
+        TaskRow.bind(content, to: &binds)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct UpdateTask: PostgresPreparedStatement {
+    static let sql: String = {
+        let assignments = TaskRow.content.enumerated().map { "\($1) = $\($0 + 5)" }.joined(separator: ", ")
+        let next = TaskRow.content.count + 5
+        return "UPDATE tasks SET version = $1, updated_at = $2, deleted_at = $3, updated_by = $4, \(assignments) WHERE number = $\(next) AND version = $\(next + 1) RETURNING number"
+    }()
+    var record: TaskRecord
+    var deleted: Bool
+    var expectedVersion: Int64
+
+    func makeBindings() -> PostgresBindings {
+        var binds = Filter.binds(record.version, record.updatedAt.microseconds)
+        binds.append(deleted ? record.updatedAt.microseconds : nil)
+        binds.append(record.updatedBy)
+        TaskRow.bind(record.content, to: &binds)
+        binds.append(record.number)
+        binds.append(expectedVersion)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct InsertAudit: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """
+    var commit: TaskCommit
+    var actor: Actor
+    var comment: String?
+
+    func makeBindings() -> PostgresBindings {
+        let record = commit.record
+        var binds = Filter.binds(record.tenantID, record.id, record.version, commit.action.rawValue, record.updatedAt.microseconds)
+        binds.append(actor.userID)
+        binds.append(actor.name)
+        binds.append(actor.surface)
+        binds.append(StoredJSON.encode(commit.changes))
+        binds.append(comment)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct TenantWebhooks: PostgresPreparedStatement {
+    static let sql = "SELECT id FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL"
+    var tenantID: UUID
+    func makeBindings() -> PostgresBindings { Filter.binds(tenantID) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+struct InsertOutboxMessage: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+        """
+    var message: OutboxMessage
+    var record: TaskRecord
+
+    func makeBindings() -> PostgresBindings {
+        Filter.binds(
+            message.id, record.tenantID, record.id, message.channel.rawValue, message.recipient, message.event,
+            StoredJSON.encode(message.payload), record.updatedAt.microseconds
+        )
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
