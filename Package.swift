@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "TaskportServer",
                 "TaskportDelivery",
+                "TaskportPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

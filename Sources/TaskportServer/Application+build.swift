@@ -57,7 +57,8 @@ public func buildApplication(
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
     let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store))
-    var services: [any Service] = []
+    // A store with connections to manage (PostgreSQL) runs as a service; the group stops it last.
+    var services: [any Service] = (store as? any Service).map { [$0] } ?? []
     if let notifications = configuration.notifications {
         services.append(
             OutboxDelivery(

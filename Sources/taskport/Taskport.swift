@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TaskportCore
 import TaskportDelivery
+import TaskportPostgres
 import TaskportSQLite
 import TaskportServer
 
@@ -24,14 +25,36 @@ struct Taskport: AsyncParsableCommand {
 func environment(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
 
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "The SQLite database file (TASKPORT_DATABASE).")
+    @Option(
+        help: """
+            The SQLite database file, or postgres://user:password@host:port/database?sslmode=disable for a PostgreSQL \
+            database that several servers share (TASKPORT_DATABASE).
+            """
+    )
     var database: String = environment("TASKPORT_DATABASE") ?? "./taskport.sqlite"
 
-    @Option(help: "full: every acknowledged write survives power loss; normal: faster, survives a process crash (TASKPORT_DURABILITY).")
+    @Option(help: "SQLite only. full: every acknowledged write survives power loss; normal: faster, survives a process crash (TASKPORT_DURABILITY).")
     var durability: SQLiteStore.Durability = environment("TASKPORT_DURABILITY").flatMap(SQLiteStore.Durability.init) ?? .full
 
-    func open() throws -> SQLiteStore {
-        try SQLiteStore(path: database, durability: durability)
+    @Option(help: "PostgreSQL only: the most connections this server opens (TASKPORT_DATABASE_CONNECTIONS).")
+    var databaseConnections: Int = environment("TASKPORT_DATABASE_CONNECTIONS").flatMap { Int($0) } ?? 20
+
+    var isPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
+
+    /// The database as people may see it: a PostgreSQL URL without its password.
+    var displayName: String {
+        guard isPostgres, var url = URLComponents(string: database), url.password != nil else { return database }
+        url.password = "***"
+        return url.string ?? database
+    }
+
+    /// Opens the store (bringing its schema up to date); a PostgreSQL store keeps its connections
+    /// open until the process ends, or, under `serve`, until the server shuts down.
+    func open() async throws -> any TaskportStore {
+        if isPostgres {
+            return try await PostgresStore.connect(url: database, maximumConnections: databaseConnections)
+        }
+        return try SQLiteStore(path: database, durability: durability)
     }
 }
 
@@ -60,7 +83,7 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("Unknown log level '\(logLevel)'")
         }
-        let database = try store.open()
+        let database = try await store.open()
         if demo {
             try await writeDemoCredentials(database)
         }
@@ -69,8 +92,9 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
     }
 
-    func writeDemoCredentials(_ database: SQLiteStore) async throws {
-        let file = URL(fileURLWithPath: store.database).deletingLastPathComponent().appendingPathComponent("taskport-demo.json")
+    func writeDemoCredentials(_ database: any TaskportStore) async throws {
+        let folder = store.isPostgres ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath) : URL(fileURLWithPath: store.database).deletingLastPathComponent()
+        let file = folder.appendingPathComponent("taskport-demo.json")
         let previous = try? JSONDecoder().decode(DemoData.Credentials.self, from: Data(contentsOf: file))
         let credentials = try await DemoData.seed(database, baseURL: "http://\(host):\(port)", previous: previous)
         let encoder = JSONEncoder()
@@ -139,8 +163,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var store: DatabaseOptions
 
     func run() async throws {
-        _ = try store.open()
-        print("Schema of \(store.database) is up to date.")
+        _ = try await store.open()
+        print("Schema of \(store.displayName) is up to date.")
     }
 }
 
@@ -176,7 +200,7 @@ struct TenantCommand: AsyncParsableCommand {
 struct TenantOption: ParsableArguments {
     @Option(help: "The tenant's name.") var tenant: String
 
-    func resolve(in store: SQLiteStore) async throws -> Tenant {
+    func resolve(in store: any TaskportStore) async throws -> Tenant {
         guard let found = try await store.tenant(named: tenant) else { throw ValidationError("No tenant named '\(tenant)'") }
         return found
     }
@@ -196,7 +220,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "A role; repeat for several.") var role: [String] = []
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let user = try await database.createUser(in: try await tenant.resolve(in: database).id, email: email, name: name, roles: role)
             print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)")
         }
@@ -211,7 +235,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The user's email.") var email: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let tenantID = try await tenant.resolve(in: database).id
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             guard let password = readLine(strippingNewline: true), password.count >= 8 else {
@@ -228,7 +252,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for user in try await database.users(in: try await tenant.resolve(in: database).id) {
                 print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
             }
@@ -248,7 +272,7 @@ struct TeamCommand: AsyncParsableCommand {
         @Option(help: "The team's name, unique in the tenant.") var name: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let team = try await database.createTeam(in: try await tenant.resolve(in: database).id, name: name)
             print("\(team.id.uuidString.lowercased())\t\(team.name)")
         }
@@ -262,7 +286,7 @@ struct TeamCommand: AsyncParsableCommand {
         @Option(help: "The user's email.") var email: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let tenantID = try await tenant.resolve(in: database).id
             guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
@@ -276,7 +300,7 @@ struct TeamCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for team in try await database.teams(in: try await tenant.resolve(in: database).id) {
                 print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
             }
@@ -297,7 +321,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "A label for the key.") var name: String = "cli"
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let tenantID = try await tenant.resolve(in: database).id
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             let key = APIKeySecret.generate()
@@ -314,7 +338,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Argument(help: "The key's id.") var id: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             guard let keyID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a key id") }
             guard try await database.revokeAPIKey(keyID, in: try await tenant.resolve(in: database).id) else {
                 throw ValidationError("No live key \(id) in tenant '\(tenant.tenant)'")
@@ -341,7 +365,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard days > 0 else { throw ValidationError("--days must be positive") }
-            let database = try store.open()
+            let database = try await store.open()
             let tenantID = try await tenant.resolve(in: database).id
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             let minted = try await RolloutCredentials.mint(
@@ -365,7 +389,7 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "The account's name, unique in the tenant.") var name: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let account = try await database.createAccount(named: name, in: try await tenant.resolve(in: database).id)
             print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
         }
@@ -377,7 +401,7 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for account in try await database.accounts(in: try await tenant.resolve(in: database).id) {
                 print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
             }
@@ -407,7 +431,7 @@ struct BusinessCommand: AsyncParsableCommand {
         @Option(help: "Its IANA time zone, e.g. Europe/London.") var timeZone: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             let business = try await database.createBusiness(named: name, timeZone: timeZone, in: try await tenant.resolve(in: database).id)
             print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
         }
@@ -419,7 +443,7 @@ struct BusinessCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for business in try await database.businesses(in: try await tenant.resolve(in: database).id) {
                 print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
             }
@@ -440,7 +464,7 @@ struct ActivityCommand: AsyncParsableCommand {
         @Option(help: "The id of the account it belongs to.") var account: String?
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             var accountID: UUID?
             if let account {
                 guard let id = UUID(uuidString: account) else { throw ValidationError("'\(account)' is not an account id") }
@@ -472,7 +496,7 @@ struct AttributeCommand: AsyncParsableCommand {
             guard let settings = try? StoredJSON.decode(JSONObject.self, from: configuration) else {
                 throw ValidationError("--configuration must be a JSON object")
             }
-            let database = try store.open()
+            let database = try await store.open()
             let attribute = try await database.createAttribute(kind, value: value, configuration: settings, in: try await tenant.resolve(in: database).id)
             print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)")
         }
@@ -485,7 +509,7 @@ struct AttributeCommand: AsyncParsableCommand {
         @Option(help: "Only this kind.") var kind: TaskAttribute.Kind?
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for attribute in try await database.attributes(kind, in: try await tenant.resolve(in: database).id) {
                 print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(StoredJSON.encode(attribute.configuration))")
             }
@@ -499,7 +523,7 @@ struct AttributeCommand: AsyncParsableCommand {
         @Argument(help: "The attribute's id.") var id: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             guard let attributeID = UUID(uuidString: id),
                 try await database.deleteAttribute(attributeID, in: try await tenant.resolve(in: database).id)
             else { throw ValidationError("No attribute \(id) in tenant '\(tenant.tenant)'") }
@@ -524,7 +548,7 @@ struct WebhookCommand: AsyncParsableCommand {
         func run() async throws {
             guard let parsed = URL(string: url), parsed.isWebEndpoint else { throw ValidationError("'\(url)' is not an http or https URL") }
             if let secret, !(16...200).contains(secret.count) { throw ValidationError("The secret must be 16 to 200 characters") }
-            let database = try store.open()
+            let database = try await store.open()
             let webhook = try await database.createWebhook(
                 url: url, secret: secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext, in: try await tenant.resolve(in: database).id
             )
@@ -538,7 +562,7 @@ struct WebhookCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             for webhook in try await database.webhooks(in: try await tenant.resolve(in: database).id) {
                 print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)")
             }
@@ -552,7 +576,7 @@ struct WebhookCommand: AsyncParsableCommand {
         @Argument(help: "The webhook's id.") var id: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             guard let webhookID = UUID(uuidString: id), try await database.deleteWebhook(webhookID, in: try await tenant.resolve(in: database).id) else {
                 throw ValidationError("No webhook \(id) in this tenant")
             }
@@ -578,7 +602,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 guard let parsed = OutboxState(rawValue: state) else { throw ValidationError("state must be pending, sent or dead") }
                 filter = parsed
             }
-            let database = try store.open()
+            let database = try await store.open()
             for entry in try await database.outboxMessages(in: try await tenant.resolve(in: database).id, state: filter, limit: 1000) {
                 let message = entry.message
                 print([message.id.uuidString.lowercased(), entry.state.rawValue, String(entry.attempts), message.channel.rawValue,
@@ -594,7 +618,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The message's id.") var id: String
 
         func run() async throws {
-            let database = try store.open()
+            let database = try await store.open()
             guard let messageID = UUID(uuidString: id),
                 try await database.retryMessage(messageID, in: try await tenant.resolve(in: database).id, at: .now())
             else { throw ValidationError("No pending or dead message \(id) in this tenant") }

@@ -4,7 +4,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import TaskportCore
+import TaskportPostgres
 import TaskportSQLite
+import TaskportTestSupport
 import Testing
 
 /// A real `taskport serve` process, as an operator runs it.
@@ -14,10 +16,12 @@ final class ServerProcess: @unchecked Sendable {
 
     static var binary: URL { repositoryRoot.appendingPathComponent(".build/debug/taskport") }
 
-    init(arguments: [String], port: Int) async throws {
+    /// Starts it in `directory` (where `--demo` writes its credentials for a PostgreSQL database).
+    init(arguments: [String], port: Int, directory: URL? = nil) async throws {
         self.port = port
         process = Process()
         process.executableURL = Self.binary
+        process.currentDirectoryURL = directory
         process.arguments = ["serve", "--port", String(port), "--log-level", "warning"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -59,14 +63,14 @@ struct RestartDeliveryTests {
     @Test func messagesPendingWhenTheServerIsKilledAreDeliveredAfterItRestarts() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("taskport-restart-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = folder.appendingPathComponent("taskport.sqlite").path
+        let database = TestBackend.isPostgres ? try TestPostgres.freshURL() : folder.appendingPathComponent("taskport.sqlite").path
         let probe = try await SMTPSink.start()
         let smtpPort = probe.port
         try await probe.stopAndWait()  // the mail server is down while the first server runs
         let port = try await ServerProcess.freePort()
         let arguments = ["--database", database, "--demo", "--smtp-host", "127.0.0.1", "--smtp-port", String(smtpPort),
                          "--delivery-retry-seconds", "0.2"]
-        let first = try await ServerProcess(arguments: arguments, port: port)
+        let first = try await ServerProcess(arguments: arguments, port: port, directory: folder)
 
         let demo = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("taskport-demo.json"))) as? [String: Any]
         let maxsight = try #require(demo?["maxsight"] as? [String: Any])
@@ -85,7 +89,8 @@ struct RestartDeliveryTests {
         try await Task.sleep(for: .milliseconds(500))  // a few failed attempts against the closed port
         try await first.kill()
 
-        let store = try SQLiteStore(path: database)
+        let store: any TaskportStore = TestBackend.isPostgres
+            ? try await PostgresStore.connect(url: database) : try SQLiteStore(path: database)
         let tenant = try #require(try await store.tenant(named: "demo"))
         let pending = try await store.outboxMessages(in: tenant.id, state: .pending, limit: 10)
         #expect(pending.count == 1)
@@ -94,7 +99,7 @@ struct RestartDeliveryTests {
 
         let sink = try await SMTPSink.start(port: smtpPort)
         defer { sink.stop() }
-        let second = try await ServerProcess(arguments: arguments, port: port)
+        let second = try await ServerProcess(arguments: arguments, port: port, directory: folder)
         let received = try await sink.waitForMessages(1)
         #expect(received.first?.header("Message-ID") == "<\(id.uuidString.lowercased())@taskport>")
         #expect(received.first?.recipients == ["bob@demo.taskport.test"])

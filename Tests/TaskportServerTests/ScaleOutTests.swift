@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TaskportCore
+import TaskportPostgres
+import TaskportTestSupport
+import Testing
+
+/// Two `taskport serve` processes over one PostgreSQL database, as the README runs them.
+@Suite("Two servers on one PostgreSQL", .serialized, .enabled(if: TestPostgres.url != nil))
+struct ScaleOutTests {
+    static let clients = 32
+    static let incrementsPerClient = 4
+
+    /// 32 clients increment one task's counter by read-modify-write with `If-Match`, half through
+    /// each server, retrying when their version is stale. No increment may be lost or doubled: the
+    /// counter ends at the number of writes that succeeded, and the history has one entry each.
+    @Test func readModifyWriteIncrementsThroughBothServersLoseNothing() async throws {
+        let url = try TestPostgres.freshURL()
+        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
+        let tenant = try await store.createTenant(named: "scale")
+        let user = try await store.createUser(in: tenant.id, email: "ops@scale.test", name: "Ops", roles: ["admin"])
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: "scale-out", for: user.id, in: tenant.id)
+
+        let servers = [
+            try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort()),
+            try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort()),
+        ]
+        let api = NativeHTTP(key: key.plaintext)
+        let created = try await api.send(.POST, "http://127.0.0.1:\(servers[0].port)/v1/tasks", #"{"title":"Counter","metadata":{"counter":0}}"#)
+        #expect(created.status == .created)
+        let id = try #require(created.json["id"] as? String)
+
+        let outcome = try await withThrowingTaskGroup(of: (successes: Int, conflicts: Int).self) { group in
+            for client in 0..<Self.clients {
+                let base = "http://127.0.0.1:\(servers[client % 2].port)/v1/tasks/\(id)"
+                group.addTask {
+                    var successes = 0
+                    var conflicts = 0
+                    while successes < Self.incrementsPerClient {
+                        let read = try await api.send(.GET, base)
+                        let counter = try #require((read.json["metadata"] as? [String: Any])?["counter"] as? Int)
+                        let etag = try #require(read.headers.first(name: "ETag"))
+                        let write = try await api.send(
+                            .PATCH, base, #"{"metadata":{"counter":\#(counter + 1)}}"#, contentType: "application/merge-patch+json",
+                            ifMatch: etag
+                        )
+                        switch write.status {
+                        case .ok: successes += 1
+                        case .preconditionFailed: conflicts += 1
+                        default: Issue.record("PATCH answered \(write.status)"); return (successes, conflicts)
+                        }
+                    }
+                    return (successes, conflicts)
+                }
+            }
+            var total = (successes: 0, conflicts: 0)
+            for try await result in group {
+                total.successes += result.successes
+                total.conflicts += result.conflicts
+            }
+            return total
+        }
+
+        #expect(outcome.successes == Self.clients * Self.incrementsPerClient)
+        let final = try await api.send(.GET, "http://127.0.0.1:\(servers[1].port)/v1/tasks/\(id)")
+        #expect((final.json["metadata"] as? [String: Any])?["counter"] as? Int == outcome.successes)
+        #expect(final.json["version"] as? Int == outcome.successes + 1)
+        let history = try await api.send(.GET, "http://127.0.0.1:\(servers[0].port)/v1/tasks/\(id)/history")
+        let entries = try #require(history.json["items"] as? [[String: Any]])
+        #expect(entries.filter { $0["action"] as? String == "updated" }.count == outcome.successes)
+        #expect(entries.count == outcome.successes + 1)
+        // Contention was real: with 32 writers on one task, stale versions were refused.
+        #expect(outcome.conflicts > 0)
+
+        for server in servers { #expect(try await server.terminate() == 0) }
+        await store.close()
+    }
+}
+
+/// Just enough of an HTTP client for the native API.
+struct NativeHTTP: Sendable {
+    let key: String
+
+    struct Reply {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var json: [String: Any]
+    }
+
+    func send(
+        _ method: HTTPMethod, _ url: String, _ body: String? = nil, contentType: String = "application/json", ifMatch: String? = nil
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let ifMatch { request.headers.add(name: "If-Match", value: ifMatch) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+        return Reply(status: response.status, headers: response.headers, json: json)
+    }
+}
