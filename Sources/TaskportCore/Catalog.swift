@@ -110,5 +110,6 @@ public protocol CatalogStore: Sendable {
     func deleteAttribute(_ id: UUID, in tenantID: UUID) async throws -> Bool
 }
 
-/// Everything Taskport keeps: tasks with their history, the directory, the catalog, the outbox.
-public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore & OutboxStore
+/// Everything Taskport keeps: tasks with their history, the directory, the catalog, the outbox,
+/// and a way to move a tenant between stores.
+public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore & OutboxStore & ArchiveStore

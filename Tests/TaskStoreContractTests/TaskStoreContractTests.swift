@@ -17,7 +17,10 @@ struct Fixture {
     var actor: Actor { Actor(userID: alice.id, name: alice.email, surface: "test") }
 
     static func make(_ backend: StoreBackend) async throws -> Fixture {
-        let store = try await backend.open()
+        try await make(from: try await backend.open())
+    }
+
+    static func make(from store: any TaskportStore) async throws -> Fixture {
         let tenant = try await store.createTenant(named: "acme")
         let alice = try await store.createUser(in: tenant.id, email: "alice@acme.test", name: "Alice", roles: ["admin"])
         let bob = try await store.createUser(in: tenant.id, email: "bob@acme.test", name: "Bob", roles: [])
