@@ -51,14 +51,14 @@ public struct NotificationSettings: Sendable {
 
 /// Builds the whole HTTP application over one store: every surface, health checks and the
 /// OpenAPI documents. The CLI and the tests both start Taskport through this.
+/// `storeServices` run first and stop last: a store's connection pool, for one.
 public func buildApplication(
-    _ configuration: ServerConfiguration, store: any TaskportStore
+    _ configuration: ServerConfiguration, store: any TaskportStore, storeServices: [any Service] = []
 ) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
     let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store))
-    // A store with connections to manage (PostgreSQL) runs as a service; the group stops it last.
-    var services: [any Service] = (store as? any Service).map { [$0] } ?? []
+    var services = storeServices
     if let notifications = configuration.notifications {
         services.append(
             OutboxDelivery(

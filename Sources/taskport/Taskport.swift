@@ -88,7 +88,8 @@ struct Serve: AsyncParsableCommand {
             try await writeDemoCredentials(database)
         }
         let configuration = ServerConfiguration(host: host, port: port, logLevel: level, notifications: try notifications.settings())
-        let app = try await buildApplication(configuration, store: database)
+        // A PostgreSQL store's connections close after the HTTP server has drained.
+        let app = try await buildApplication(configuration, store: database, storeServices: (database as? PostgresStore).map { [$0] } ?? [])
         try await app.runService()
     }
 
