@@ -147,7 +147,7 @@ let package = Package(
         // Fills a database with synthetic tasks for the benchmarks in bench/.
         .executableTarget(
             name: "taskport-loader",
-            dependencies: ["TaskportCore", "TaskportSQLite"],
+            dependencies: ["TaskportCore", "TaskportSQLite", "TaskportPostgres"],
             path: "bench/Loader",
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 """Turns bench/run's RESULT lines into bench/RESULTS.md (stdout) and a plot of throughput and p99
-against connections. Arguments: results ceiling tasks scale duration peak-rss-KiB plot.png"""
+against connections. Arguments: results ceiling tasks scale duration peak-rss-KiB plot.png
+pgbench-tps postgres-pool-connections"""
 import datetime
 import os
 import platform
@@ -10,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-results, ceiling, tasks, scale, duration, rss_kib, plot = sys.argv[1:8]
+results, ceiling, tasks, scale, duration, rss_kib, plot, pg_ceiling, pg_connections = sys.argv[1:10]
 ceiling, rss_mib = float(ceiling), int(rss_kib) / 1024
 rows = {}
 for line in open(results):
@@ -58,8 +59,11 @@ first, deep = rows[("first-page", 4)], rows[("deep-page", 4)]
 print(f"| list page 50 deep in {int(scale):,} tasks (keyset), p50 | {deep['p50']:.2f} ms | {first['p50']:.2f} ms (first page) "
       f"| {deep['p50'] / first['p50']:.2f} | 4: ≤ 2.00 | {deep['non2xx']} | | {deep['p99']:.1f} ms |")
 print(f"| peak RSS of the server (VmHWM), whole run | {rss_mib:.0f} MiB | 150 MiB | {rss_mib / 150:.2f} | 5: ≤ 1.00 | | | |")
-print("| PostgreSQL PUT vs pgbench | — | — | — | 3: ≥ 0.70 | | | |")
-print("\nTarget 3 needs the PostgreSQL store, which does not exist yet. Plot: `bench/results.png`.")
+pg = rows[("postgres-native-patch", 64)]
+row(f"PostgreSQL: native PATCH @ 64 ({pg_connections}-connection pool), 2xx/s", pg["rate"], float(pg_ceiling),
+    "pgbench UPDATE by key @ 64", "3: ≥ 0.70", pg)
+print("\nPostgreSQL: a throwaway cluster (Debian's build, default settings, fsync on) on the same disk, "
+      f"{int(tasks):,} tasks. Plot: `bench/results.png`.")
 
 sweep = sorted((c, d) for (n, c), d in rows.items() if n == "native-patch")
 figure, throughput = plt.subplots(figsize=(7, 4))
