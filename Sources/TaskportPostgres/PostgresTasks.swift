@@ -3,26 +3,26 @@ import PostgresNIO
 import TaskportCore
 
 extension PostgresStore: TaskStore {
+    /// Creates a task with one statement that also writes its audit entry and outbox messages.
     public func create(_ creation: TaskCreation) async throws -> TaskRecord {
         let content = TaskEngine.creationContent(creation)
         let changes = try TaskEngine.creationChanges(content)
         let logger = logger
-        return try await transaction { connection in
-            try await Self.checkReferences(of: content, in: creation.tenantID, connection, logger)
-            let now = Timestamp.now()
-            let id = UUID()
-            let inserted = try await connection.rows(
-                InsertTask(id: id, tenantID: creation.tenantID, creatorID: creation.actor.userID, at: now, by: creation.actor.name, content: content),
-                logger
-            )
-            let number = try Cells(inserted[0])(0, as: Int64.self)
-            let record = TaskRecord(
-                id: id, number: number, tenantID: creation.tenantID, creatorID: creation.actor.userID, content: content,
-                version: 1, createdAt: now, updatedAt: now, updatedBy: creation.actor.name
-            )
-            let commit = TaskCommit(record: record, action: .created, changes: changes)
-            try await Self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, connection, logger)
-            return record
+        return try await retrying {
+            try await client.withConnection { connection in
+                try await Self.checkReferences(of: content, in: creation.tenantID, connection, logger)
+                let webhooks = try await connection.rows(TenantWebhooks(tenantID: creation.tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
+                let now = Timestamp.now()
+                var record = TaskRecord(
+                    id: UUID(), number: 0, tenantID: creation.tenantID, creatorID: creation.actor.userID, content: content,
+                    version: 1, createdAt: now, updatedAt: now, updatedBy: creation.actor.name
+                )
+                let commit = TaskCommit(record: record, action: .created, changes: changes)
+                let messages = creation.outbox + Self.webhookMessages(for: commit, actor: creation.actor, endpoints: webhooks)
+                let inserted = try await connection.rows(CreateTask(commit: commit, actor: creation.actor, messages: messages), logger)
+                record.number = try Cells(inserted[0])(0)
+                return record
+            }
         }
     }
 
@@ -88,26 +88,50 @@ extension PostgresStore: TaskStore {
         }
     }
 
-    /// Applies a mutation with a conditional `UPDATE … WHERE version = n`: when another server
-    /// changed the task between the read and the write, nothing is written and the mutation is
-    /// tried again on what is there now (so a precondition is checked against the latest version).
+    /// Applies a mutation in two round trips: one reads the task (and the tenant's webhooks), one
+    /// statement writes the new row with a conditional `UPDATE … WHERE version = n` together with its
+    /// audit entry and outbox messages. When another server changed the task in between, that
+    /// statement writes nothing, and the mutation is tried again on what is there now, so a
+    /// precondition is checked against the latest version.
     public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
         let logger = logger
         while true {
-            let outcome: TaskRecord? = try await transaction { connection in
-                guard let current = try await Self.fetchTask(mutation.task, in: mutation.tenantID, connection, logger) else {
-                    throw TaskportError.notFound("Task not found")
+            let outcome: TaskRecord? = try await retrying {
+                try await client.withConnection { connection in
+                    let found: [PostgresRow]
+                    switch mutation.task {
+                    case .id(let id): found = try await connection.rows(TaskForWriteByID(id: id, tenantID: mutation.tenantID), logger)
+                    case .number(let number): found = try await connection.rows(TaskForWriteByNumber(number: number, tenantID: mutation.tenantID), logger)
+                    }
+                    guard let row = found.first else { throw TaskportError.notFound("Task not found") }
+                    let current = try TaskRow.record(row)
+                    guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
+                    try await Self.checkReferences(
+                        of: commit.record.content, changedFrom: current.content, in: mutation.tenantID, connection, logger
+                    )
+                    let webhooks = try Cells(row)(TaskRow.columnCount, as: [UUID].self)
+                    let messages = mutation.outbox + Self.webhookMessages(for: commit, actor: mutation.actor, endpoints: webhooks)
+                    let written = try await connection.rows(
+                        UpdateTask(commit: commit, expectedVersion: current.version, actor: mutation.actor, comment: mutation.comment, messages: messages),
+                        logger
+                    )
+                    return written.isEmpty ? nil : commit.record
                 }
-                guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
-                try await Self.checkReferences(of: commit.record.content, changedFrom: current.content, in: mutation.tenantID, connection, logger)
-                let updated = try await connection.rows(
-                    UpdateTask(record: commit.record, deleted: commit.action == .deleted, expectedVersion: current.version), logger
-                )
-                guard !updated.isEmpty else { return nil }
-                try await Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, connection, logger)
-                return commit.record
             }
             if let outcome { return outcome }
+        }
+    }
+
+    /// Runs a statement (or a few) again when the database gave up on it for a serialization
+    /// failure or a deadlock, and turns what it refuses into Taskport's errors.
+    func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await translatingErrors(body)
+            } catch is PostgresStoreError.Retryable where attempt < 5 {
+                attempt += 1
+            }
         }
     }
 
@@ -181,25 +205,16 @@ extension PostgresStore: TaskStore {
         if !problems.isEmpty { throw TaskportError.invalid(problems) }
     }
 
-    /// Writes the audit entry and outbox messages of a change, with one webhook message per live
-    /// webhook of the tenant.
-    static func record(
-        _ commit: TaskCommit, actor: Actor, comment: String?, outbox: [OutboxMessage], _ connection: PostgresConnection,
-        _ logger: Logger
-    ) async throws {
-        let record = commit.record
-        _ = try await connection.rows(InsertAudit(commit: commit, actor: actor, comment: comment), logger)
-        let endpoints = try await connection.rows(TenantWebhooks(tenantID: record.tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
+    /// One message per live webhook of the tenant: the event, the task and its changed fields.
+    static func webhookMessages(for commit: TaskCommit, actor: Actor, endpoints: [UUID]) -> [OutboxMessage] {
+        guard !endpoints.isEmpty else { return [] }
         let event = TaskEvent(commit).name
-        let webhooks = endpoints.map { endpoint in
+        return endpoints.map { endpoint in
             let id = UUID()
             return OutboxMessage(
                 id: id, channel: .webhook, recipient: endpoint.text, event: event,
                 payload: TaskEvent.payload(id: id, event: event, commit: commit, actor: actor)
             )
-        }
-        for message in outbox + webhooks {
-            _ = try await connection.rows(InsertOutboxMessage(message: message, record: record), logger)
         }
     }
 }
@@ -247,8 +262,11 @@ enum TaskRow {
         "notify_by_email", "reminded", "visible_to_everyone", "assigned_by_id", "assignment_comment", "activity_id",
         "list_item_id", "external_id",
     ]
-    static let select = (["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content)
-        .joined(separator: ", ")
+    static let columns = ["number", "id", "tenant_id", "creator_id", "version", "created_at", "updated_at", "updated_by"] + content
+    static let select = columns.joined(separator: ", ")
+    static var columnCount: Int { columns.count }
+    /// `select`, then the ids of the live webhooks of the task's tenant, for the write path.
+    static let selectForWrite = select + ", ARRAY(SELECT w.id FROM webhooks w WHERE w.tenant_id = tasks.tenant_id AND w.deleted_at IS NULL)"
 
     /// Binds the values of `content`'s columns, in order.
     static func bind(_ task: TaskContent, to binds: inout PostgresBindings) {
@@ -313,7 +331,7 @@ enum TaskRow {
     }
 }
 
-// MARK: - Prepared statements of the write path
+// MARK: - Prepared statements of the read and write paths
 
 struct TaskByID: PostgresPreparedStatement {
     static let sql = "SELECT \(TaskRow.select) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
@@ -331,77 +349,19 @@ struct TaskByNumber: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-struct InsertTask: PostgresPreparedStatement {
-    static let sql: String = {
-        let placeholders = (7..<(7 + TaskRow.content.count)).map { "$\($0)" }.joined(separator: ", ")
-        return """
-            INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, updated_by, \(TaskRow.content.joined(separator: ", ")))
-            VALUES ($1, $2, $3, 1, $4, $5, $6, \(placeholders)) RETURNING number
-            """
-    }()
+struct TaskForWriteByID: PostgresPreparedStatement {
+    static let sql = "SELECT \(TaskRow.selectForWrite) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
     var id: UUID
     var tenantID: UUID
-    var creatorID: UUID?
-    var at: Timestamp
-    var by: String
-    var content: TaskContent
-
-    func makeBindings() -> PostgresBindings {
-        var binds = Filter.binds(id, tenantID)
-        binds.append(creatorID)
-        binds.append(at.microseconds)
-        binds.append(at.microseconds)
-        binds.append(by)
-        TaskRow.bind(content, to: &binds)
-        return binds
-    }
-
+    func makeBindings() -> PostgresBindings { Filter.binds(id, tenantID) }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-struct UpdateTask: PostgresPreparedStatement {
-    static let sql: String = {
-        let assignments = TaskRow.content.enumerated().map { "\($1) = $\($0 + 5)" }.joined(separator: ", ")
-        let next = TaskRow.content.count + 5
-        return "UPDATE tasks SET version = $1, updated_at = $2, deleted_at = $3, updated_by = $4, \(assignments) WHERE number = $\(next) AND version = $\(next + 1) RETURNING number"
-    }()
-    var record: TaskRecord
-    var deleted: Bool
-    var expectedVersion: Int64
-
-    func makeBindings() -> PostgresBindings {
-        var binds = Filter.binds(record.version, record.updatedAt.microseconds)
-        binds.append(deleted ? record.updatedAt.microseconds : nil)
-        binds.append(record.updatedBy)
-        TaskRow.bind(record.content, to: &binds)
-        binds.append(record.number)
-        binds.append(expectedVersion)
-        return binds
-    }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
-}
-
-struct InsertAudit: PostgresPreparedStatement {
-    static let sql = """
-        INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        """
-    var commit: TaskCommit
-    var actor: Actor
-    var comment: String?
-
-    func makeBindings() -> PostgresBindings {
-        let record = commit.record
-        var binds = Filter.binds(record.tenantID, record.id, record.version, commit.action.rawValue, record.updatedAt.microseconds)
-        binds.append(actor.userID)
-        binds.append(actor.name)
-        binds.append(actor.surface)
-        binds.append(StoredJSON.encode(commit.changes))
-        binds.append(comment)
-        return binds
-    }
-
+struct TaskForWriteByNumber: PostgresPreparedStatement {
+    static let sql = "SELECT \(TaskRow.selectForWrite) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    var number: Int64
+    var tenantID: UUID
+    func makeBindings() -> PostgresBindings { Filter.binds(number, tenantID) }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
@@ -412,19 +372,106 @@ struct TenantWebhooks: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-struct InsertOutboxMessage: PostgresPreparedStatement {
-    static let sql = """
-        INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-        """
-    var message: OutboxMessage
-    var record: TaskRecord
+/// What follows the task row in the one statement that writes a change: its audit entry and its
+/// outbox messages, both only if the row was written (the CTE `changed`, returning `id, tenant_id,
+/// number`). Thirteen parameters from `first` on.
+enum ChangeRecord {
+    static func sql(from first: Int) -> String {
+        let p = (first..<(first + 13)).map { "$\($0)" }
+        return """
+            , audit AS (
+                INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment)
+                SELECT tenant_id, id, \(p[0])::bigint, \(p[1])::text, \(p[2])::bigint, \(p[3])::uuid, \(p[4])::text, \(p[5])::text,
+                    \(p[6])::text, \(p[7])::text
+                FROM changed
+            ), outbox AS (
+                INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at)
+                SELECT m.id, c.tenant_id, c.id, m.channel, m.recipient, m.event, m.payload, \(p[2])::bigint, \(p[2])::bigint
+                FROM changed c,
+                    unnest(\(p[8])::uuid[], \(p[9])::text[], \(p[10])::text[], \(p[11])::text[], \(p[12])::text[])
+                        AS m(id, channel, recipient, event, payload)
+            )
+            SELECT number FROM changed
+            """
+    }
+
+    static func bind(_ commit: TaskCommit, actor: Actor, comment: String?, messages: [OutboxMessage], to binds: inout PostgresBindings) {
+        let record = commit.record
+        binds.append(record.version)
+        binds.append(commit.action.rawValue)
+        binds.append(record.updatedAt.microseconds)
+        binds.append(actor.userID)
+        binds.append(actor.name)
+        binds.append(actor.surface)
+        binds.append(StoredJSON.encode(commit.changes))
+        binds.append(comment)
+        binds.append(messages.map(\.id))
+        binds.append(messages.map(\.channel.rawValue))
+        binds.append(messages.map(\.recipient))
+        binds.append(messages.map(\.event))
+        binds.append(messages.map { StoredJSON.encode($0.payload) })
+    }
+}
+
+/// Inserts a task with its `created` audit entry and its outbox messages, in one statement.
+struct CreateTask: PostgresPreparedStatement {
+    static let sql: String = {
+        let placeholders = (7..<(7 + TaskRow.content.count)).map { "$\($0)" }.joined(separator: ", ")
+        return """
+            WITH changed AS (
+                INSERT INTO tasks (id, tenant_id, creator_id, version, created_at, updated_at, updated_by, \(TaskRow.content.joined(separator: ", ")))
+                VALUES ($1, $2, $3, 1, $4, $5, $6, \(placeholders)) RETURNING id, tenant_id, number
+            )
+            """ + ChangeRecord.sql(from: 7 + TaskRow.content.count)
+    }()
+    var commit: TaskCommit
+    var actor: Actor
+    var messages: [OutboxMessage]
 
     func makeBindings() -> PostgresBindings {
-        Filter.binds(
-            message.id, record.tenantID, record.id, message.channel.rawValue, message.recipient, message.event,
-            StoredJSON.encode(message.payload), record.updatedAt.microseconds
-        )
+        let record = commit.record
+        var binds = Filter.binds(record.id, record.tenantID)
+        binds.append(record.creatorID)
+        binds.append(record.createdAt.microseconds)
+        binds.append(record.updatedAt.microseconds)
+        binds.append(record.updatedBy)
+        TaskRow.bind(record.content, to: &binds)
+        ChangeRecord.bind(commit, actor: actor, comment: nil, messages: messages, to: &binds)
+        return binds
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+/// Writes a change only if the task is still at the version it was read at, with its audit entry
+/// and outbox messages, in one statement; no row comes back when another writer came first.
+struct UpdateTask: PostgresPreparedStatement {
+    static let sql: String = {
+        let assignments = TaskRow.content.enumerated().map { "\($1) = $\($0 + 5)" }.joined(separator: ", ")
+        let next = TaskRow.content.count + 5
+        return """
+            WITH changed AS (
+                UPDATE tasks SET version = $1, updated_at = $2, deleted_at = $3, updated_by = $4, \(assignments)
+                WHERE number = $\(next) AND version = $\(next + 1) RETURNING id, tenant_id, number
+            )
+            """ + ChangeRecord.sql(from: next + 2)
+    }()
+    var commit: TaskCommit
+    var expectedVersion: Int64
+    var actor: Actor
+    var comment: String?
+    var messages: [OutboxMessage]
+
+    func makeBindings() -> PostgresBindings {
+        let record = commit.record
+        var binds = Filter.binds(record.version, record.updatedAt.microseconds)
+        binds.append(commit.action == .deleted ? record.updatedAt.microseconds : nil)
+        binds.append(record.updatedBy)
+        TaskRow.bind(record.content, to: &binds)
+        binds.append(record.number)
+        binds.append(expectedVersion)
+        ChangeRecord.bind(commit, actor: actor, comment: comment, messages: messages, to: &binds)
+        return binds
     }
 
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
