@@ -167,6 +167,7 @@ let package = Package(
             name: "TaskStoreContractTests",
             dependencies: [
                 "TaskportCore", "TaskportSQLite", "TaskportPostgres", "TaskportTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

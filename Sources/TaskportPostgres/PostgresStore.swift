@@ -133,7 +133,8 @@ enum PostgresStoreError {
         let message = error.serverInfo?[.message] ?? "constraint failed"
         switch state {
         case "40001", "40P01": return Retryable()
-        case "23505": return TaskportError.conflict("exists already: \(message)")
+        // A unique key taken, or a schema object made by another server at the same moment.
+        case "23505", "42710", "42P06", "42P07": return TaskportError.conflict("exists already: \(message)")
         case "23503": return TaskportError.notFound("A referenced record does not exist")
         case _ where state.hasPrefix("22") || state.hasPrefix("23"):
             // Data exceptions (text PostgreSQL cannot store, such as U+0000) and other constraints.

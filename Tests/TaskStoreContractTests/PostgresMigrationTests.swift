@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 @testable import TaskportPostgres
 import TaskportTestSupport
 import Testing
