@@ -98,12 +98,9 @@ extension PostgresStore: TaskStore {
         while true {
             let outcome: TaskRecord? = try await retrying {
                 try await client.withConnection { connection in
-                    let found: [PostgresRow]
-                    switch mutation.task {
-                    case .id(let id): found = try await connection.rows(TaskForWriteByID(id: id, tenantID: mutation.tenantID), logger)
-                    case .number(let number): found = try await connection.rows(TaskForWriteByNumber(number: number, tenantID: mutation.tenantID), logger)
+                    guard let row = try await Self.taskRow(mutation.task, in: mutation.tenantID, connection, logger) else {
+                        throw TaskportError.notFound("Task not found")
                     }
-                    guard let row = found.first else { throw TaskportError.notFound("Task not found") }
                     let current = try TaskRow.record(row)
                     guard let commit = try TaskEngine.commit(mutation, to: current, at: .now()) else { return current }
                     try await Self.checkReferences(
@@ -168,12 +165,17 @@ extension PostgresStore: TaskStore {
     static func fetchTask(
         _ reference: TaskReference, in tenantID: UUID, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> TaskRecord? {
-        let found: [PostgresRow]
+        try await taskRow(reference, in: tenantID, connection, logger).map(TaskRow.record)
+    }
+
+    /// The task's row, with its tenant's webhooks after its columns.
+    static func taskRow(
+        _ reference: TaskReference, in tenantID: UUID, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> PostgresRow? {
         switch reference {
-        case .id(let id): found = try await connection.rows(TaskByID(id: id, tenantID: tenantID), logger)
-        case .number(let number): found = try await connection.rows(TaskByNumber(number: number, tenantID: tenantID), logger)
+        case .id(let id): try await connection.rows(TaskByID(id: id, tenantID: tenantID), logger).first
+        case .number(let number): try await connection.rows(TaskByNumber(number: number, tenantID: tenantID), logger).first
         }
-        return try found.first.map(TaskRow.record)
     }
 
     /// Users, teams and activities a task names must belong to its tenant; only references that
@@ -266,7 +268,7 @@ enum TaskRow {
     static let select = columns.joined(separator: ", ")
     static var columnCount: Int { columns.count }
     /// `select`, then the ids of the live webhooks of the task's tenant, for the write path.
-    static let selectForWrite = select + ", ARRAY(SELECT w.id FROM webhooks w WHERE w.tenant_id = tasks.tenant_id AND w.deleted_at IS NULL)"
+    static let selectWithWebhooks = select + ", ARRAY(SELECT w.id FROM webhooks w WHERE w.tenant_id = tasks.tenant_id AND w.deleted_at IS NULL)"
 
     /// Binds the values of `content`'s columns, in order.
     static func bind(_ task: TaskContent, to binds: inout PostgresBindings) {
@@ -333,32 +335,19 @@ enum TaskRow {
 
 // MARK: - Prepared statements of the read and write paths
 
+/// A live task by id, with the ids of its tenant's live webhooks after its columns (the write path
+/// needs them; a read ignores them).
 struct TaskByID: PostgresPreparedStatement {
-    static let sql = "SELECT \(TaskRow.select) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    static let sql = "SELECT \(TaskRow.selectWithWebhooks) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
     var id: UUID
     var tenantID: UUID
     func makeBindings() -> PostgresBindings { Filter.binds(id, tenantID) }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
+/// The same, by number.
 struct TaskByNumber: PostgresPreparedStatement {
-    static let sql = "SELECT \(TaskRow.select) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
-    var number: Int64
-    var tenantID: UUID
-    func makeBindings() -> PostgresBindings { Filter.binds(number, tenantID) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
-}
-
-struct TaskForWriteByID: PostgresPreparedStatement {
-    static let sql = "SELECT \(TaskRow.selectForWrite) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
-    var id: UUID
-    var tenantID: UUID
-    func makeBindings() -> PostgresBindings { Filter.binds(id, tenantID) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
-}
-
-struct TaskForWriteByNumber: PostgresPreparedStatement {
-    static let sql = "SELECT \(TaskRow.selectForWrite) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
+    static let sql = "SELECT \(TaskRow.selectWithWebhooks) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
     var number: Int64
     var tenantID: UUID
     func makeBindings() -> PostgresBindings { Filter.binds(number, tenantID) }
