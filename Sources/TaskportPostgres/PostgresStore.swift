@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import TaskportCore
@@ -24,6 +25,8 @@ public final class PostgresStore: Sendable, Service {
         url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "taskport.postgres")
     ) async throws -> PostgresStore {
         let settings = try ConnectionSettings(url: url)
+        // The pool retries an unreachable server for ever: one plain connection first says what is wrong.
+        try await settings.probe(logger: logger)
         var configuration = settings.configuration
         configuration.options.maximumConnections = maximumConnections
         if let schema = settings.schema {
@@ -128,6 +131,10 @@ enum PostgresStoreError {
     /// A transaction the database gave up on that can simply be run again.
     struct Retryable: Error {}
 
+    struct Unreachable: Error, CustomStringConvertible {
+        var description: String
+    }
+
     static func translate(_ error: PSQLError) -> any Error {
         guard let state = error.serverInfo?[.sqlState] else { return error }
         let message = error.serverInfo?[.message] ?? "constraint failed"
@@ -180,6 +187,7 @@ struct Cells {
 struct ConnectionSettings {
     var configuration: PostgresClient.Configuration
     var schema: String?
+    var sslMode: String
 
     init(url text: String) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
@@ -189,7 +197,8 @@ struct ConnectionSettings {
         }
         let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let tls: PostgresClient.Configuration.TLS
-        switch query["sslmode"] ?? "prefer" {
+        sslMode = query["sslmode"] ?? "prefer"
+        switch sslMode {
         case "disable": tls = .disable
         case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
         case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
@@ -201,5 +210,28 @@ struct ConnectionSettings {
             password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls
         )
         schema = query["schema"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Opens one connection and closes it; throws what stood in the way, within ten seconds.
+    func probe(logger: Logger) async throws {
+        let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var single = PostgresConnection.Configuration(
+            host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls
+        )
+        single.options.connectTimeout = .seconds(10)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+            try? await connection.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw PostgresStoreError.Unreachable(description: "Cannot connect to PostgreSQL at \(place): \(reason)")
+        }
     }
 }

@@ -38,4 +38,14 @@ struct PostgresURLTests {
         #expect(settings.configuration.database == "tasks")
         #expect(settings.schema == "tp")
     }
+
+    /// An unreachable server is an error that says so, not a wait that never ends.
+    @Test func anUnreachableServerIsReportedAtOnce() async throws {
+        do {
+            _ = try await PostgresStore.connect(url: "postgres://taskport@127.0.0.1:1/taskport?sslmode=disable")
+            Issue.record("connected to nothing")
+        } catch {
+            #expect("\(error)".hasPrefix("Cannot connect to PostgreSQL at 127.0.0.1:1/taskport:"))
+        }
+    }
 }
