@@ -231,12 +231,11 @@ extension PostgresStore: DirectoryStore {
     }
 }
 
-struct PrincipalByKeyHash: PostgresPreparedStatement {
+struct PrincipalByKeyHash: RowsStatement {
     static let sql = """
         SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
         """
     var hash: String
     func makeBindings() -> PostgresBindings { Filter.binds(hash) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }

@@ -158,12 +158,18 @@ extension PostgresConnection {
     }
 
     /// Runs a prepared statement and reads its rows to the end.
-    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, _ logger: Logger) async throws -> [PostgresRow]
-    where Statement.Row == PostgresRow {
+    func rows(_ statement: some RowsStatement, _ logger: Logger) async throws -> [PostgresRow] {
         var rows: [PostgresRow] = []
         for try await row in try await execute(statement, logger: logger) { rows.append(row) }
         return rows
     }
+}
+
+/// A prepared statement whose rows are read by position afterwards (`Cells`).
+protocol RowsStatement: PostgresPreparedStatement where Row == PostgresRow {}
+
+extension RowsStatement {
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
 /// Reads a row's columns by position.

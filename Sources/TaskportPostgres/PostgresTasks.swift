@@ -337,28 +337,25 @@ enum TaskRow {
 
 /// A live task by id, with the ids of its tenant's live webhooks after its columns (the write path
 /// needs them; a read ignores them).
-struct TaskByID: PostgresPreparedStatement {
+struct TaskByID: RowsStatement {
     static let sql = "SELECT \(TaskRow.selectWithWebhooks) FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL"
     var id: UUID
     var tenantID: UUID
     func makeBindings() -> PostgresBindings { Filter.binds(id, tenantID) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
 /// The same, by number.
-struct TaskByNumber: PostgresPreparedStatement {
+struct TaskByNumber: RowsStatement {
     static let sql = "SELECT \(TaskRow.selectWithWebhooks) FROM tasks WHERE number = $1 AND tenant_id = $2 AND deleted_at IS NULL"
     var number: Int64
     var tenantID: UUID
     func makeBindings() -> PostgresBindings { Filter.binds(number, tenantID) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
-struct TenantWebhooks: PostgresPreparedStatement {
+struct TenantWebhooks: RowsStatement {
     static let sql = "SELECT id FROM webhooks WHERE tenant_id = $1 AND deleted_at IS NULL"
     var tenantID: UUID
     func makeBindings() -> PostgresBindings { Filter.binds(tenantID) }
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
 /// What follows the task row in the one statement that writes a change: its audit entry and its
@@ -403,7 +400,7 @@ enum ChangeRecord {
 }
 
 /// Inserts a task with its `created` audit entry and its outbox messages, in one statement.
-struct CreateTask: PostgresPreparedStatement {
+struct CreateTask: RowsStatement {
     static let sql: String = {
         let placeholders = (7..<(7 + TaskRow.content.count)).map { "$\($0)" }.joined(separator: ", ")
         return """
@@ -428,13 +425,11 @@ struct CreateTask: PostgresPreparedStatement {
         ChangeRecord.bind(commit, actor: actor, comment: nil, messages: messages, to: &binds)
         return binds
     }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
 /// Writes a change only if the task is still at the version it was read at, with its audit entry
 /// and outbox messages, in one statement; no row comes back when another writer came first.
-struct UpdateTask: PostgresPreparedStatement {
+struct UpdateTask: RowsStatement {
     static let sql: String = {
         let assignments = TaskRow.content.enumerated().map { "\($1) = $\($0 + 5)" }.joined(separator: ", ")
         let next = TaskRow.content.count + 5
@@ -462,6 +457,4 @@ struct UpdateTask: PostgresPreparedStatement {
         ChangeRecord.bind(commit, actor: actor, comment: comment, messages: messages, to: &binds)
         return binds
     }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
