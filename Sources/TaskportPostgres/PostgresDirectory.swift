@@ -110,15 +110,15 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func team(_ id: UUID, in tenantID: UUID) async throws -> Team? {
-        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        try await fetchTeams("SELECT \(unescaped: Self.teamColumns) FROM teams WHERE id = \(id) AND tenant_id = \(tenantID)").first
     }
 
     public func team(named name: String, in tenantID: UUID) async throws -> Team? {
-        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE name = \(name) AND tenant_id = \(tenantID)").first
+        try await fetchTeams("SELECT \(unescaped: Self.teamColumns) FROM teams WHERE name = \(name) AND tenant_id = \(tenantID)").first
     }
 
     public func teams(in tenantID: UUID) async throws -> [Team] {
-        try await fetchTeams("SELECT id, tenant_id, name FROM teams WHERE tenant_id = \(tenantID) ORDER BY name")
+        try await fetchTeams("SELECT \(unescaped: Self.teamColumns) FROM teams WHERE tenant_id = \(tenantID) ORDER BY name")
     }
 
     public func addAPIKey(_ key: APIKeySecret, named name: String, for userID: UUID, in tenantID: UUID) async throws {
@@ -197,23 +197,15 @@ extension PostgresStore: DirectoryStore {
         try await rows(query).map(Self.user)
     }
 
+    /// Teams with their members, read in the same statement (`teamColumns`).
     private func fetchTeams(_ query: PostgresQuery) async throws -> [Team] {
-        let logger = logger
-        return try await client.withConnection { connection in
-            try await translatingErrors {
-                var teams: [Team] = []
-                for row in try await connection.rows(query, logger) {
-                    let cells = Cells(row)
-                    let id: UUID = try cells(0)
-                    let members = try await connection.rows("SELECT user_id FROM team_members WHERE team_id = \(id) ORDER BY user_id", logger)
-                    teams.append(
-                        Team(id: id, tenantID: try cells(1), name: try cells(2), memberIDs: try members.map { try Cells($0)(0) })
-                    )
-                }
-                return teams
-            }
+        try await rows(query).map { row in
+            let cells = Cells(row)
+            return Team(id: try cells(0), tenantID: try cells(1), name: try cells(2), memberIDs: try cells(3))
         }
     }
+
+    static let teamColumns = "id, tenant_id, name, ARRAY(SELECT m.user_id FROM team_members m WHERE m.team_id = teams.id ORDER BY m.user_id)"
 
     private static func tenant(_ row: PostgresRow) throws -> Tenant {
         let cells = Cells(row)

@@ -85,22 +85,28 @@ extension PostgresStore {
     /// it throws. A transaction the database aborts for a serialization failure or a deadlock is
     /// run again from the start, a few times.
     func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await retrying {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Runs a statement (or a few) again when the database gave up on it for a serialization
+    /// failure or a deadlock, and turns what it refuses into Taskport's errors.
+    func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try await translatingErrors {
-                    try await client.withConnection { connection in
-                        try await connection.query("BEGIN", logger: logger)
-                        do {
-                            let result = try await body(connection)
-                            try await connection.query("COMMIT", logger: logger)
-                            return result
-                        } catch {
-                            _ = try? await connection.query("ROLLBACK", logger: logger)
-                            throw error
-                        }
-                    }
-                }
+                return try await translatingErrors(body)
             } catch is PostgresStoreError.Retryable where attempt < 5 {
                 attempt += 1
             }
@@ -193,7 +199,12 @@ struct Cells {
 struct ConnectionSettings {
     var configuration: PostgresClient.Configuration
     var schema: String?
-    var sslMode: String
+    var tlsMode: TLSMode
+
+    /// What `sslmode` asks for, read once; the pool and the probe connection each take it in their own type.
+    enum TLSMode {
+        case disable, prefer, require
+    }
 
     init(url text: String) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
@@ -202,13 +213,16 @@ struct ConnectionSettings {
             throw TaskportError.malformed("The database URL must look like postgres://user:password@host:5432/database")
         }
         let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        let tls: PostgresClient.Configuration.TLS
-        sslMode = query["sslmode"] ?? "prefer"
-        switch sslMode {
-        case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tlsMode = .disable
+        case "prefer", "allow": tlsMode = .prefer
+        case "require", "verify-ca", "verify-full": tlsMode = .require
         case let mode: throw TaskportError.malformed("sslmode '\(mode)' is not one of disable, prefer, require")
+        }
+        let tls: PostgresClient.Configuration.TLS = switch tlsMode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
         }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         configuration = PostgresClient.Configuration(
@@ -221,11 +235,10 @@ struct ConnectionSettings {
     /// Opens one connection and closes it; throws what stood in the way, within ten seconds.
     func probe(logger: Logger) async throws {
         let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
-        let tls: PostgresConnection.Configuration.TLS
-        switch sslMode {
-        case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        let tls: PostgresConnection.Configuration.TLS = switch tlsMode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         var single = PostgresConnection.Configuration(
             host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,

@@ -119,19 +119,6 @@ extension PostgresStore: TaskStore {
         }
     }
 
-    /// Runs a statement (or a few) again when the database gave up on it for a serialization
-    /// failure or a deadlock, and turns what it refuses into Taskport's errors.
-    func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try await translatingErrors(body)
-            } catch is PostgresStoreError.Retryable where attempt < 5 {
-                attempt += 1
-            }
-        }
-    }
-
     public func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]? {
         try await client.withConnection { connection in
             try await translatingErrors {

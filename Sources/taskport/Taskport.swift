@@ -201,6 +201,12 @@ struct TenantCommand: AsyncParsableCommand {
 struct TenantOption: ParsableArguments {
     @Option(help: "The tenant's name.") var tenant: String
 
+    /// Opens the database and finds the tenant in it.
+    func open(_ database: DatabaseOptions) async throws -> (store: any TaskportStore, tenantID: UUID) {
+        let store = try await database.open()
+        return (store, try await resolve(in: store).id)
+    }
+
     func resolve(in store: any TaskportStore) async throws -> Tenant {
         guard let found = try await store.tenant(named: tenant) else { throw ValidationError("No tenant named '\(tenant)'") }
         return found
@@ -221,8 +227,8 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "A role; repeat for several.") var role: [String] = []
 
         func run() async throws {
-            let database = try await store.open()
-            let user = try await database.createUser(in: try await tenant.resolve(in: database).id, email: email, name: name, roles: role)
+            let (database, tenantID) = try await tenant.open(store)
+            let user = try await database.createUser(in: tenantID, email: email, name: name, roles: role)
             print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)")
         }
     }
@@ -236,8 +242,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The user's email.") var email: String
 
         func run() async throws {
-            let database = try await store.open()
-            let tenantID = try await tenant.resolve(in: database).id
+            let (database, tenantID) = try await tenant.open(store)
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             guard let password = readLine(strippingNewline: true), password.count >= 8 else {
                 throw ValidationError("Send a password of at least 8 characters on standard input")
@@ -253,8 +258,8 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try await store.open()
-            for user in try await database.users(in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for user in try await database.users(in: tenantID) {
                 print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
             }
         }
@@ -273,8 +278,8 @@ struct TeamCommand: AsyncParsableCommand {
         @Option(help: "The team's name, unique in the tenant.") var name: String
 
         func run() async throws {
-            let database = try await store.open()
-            let team = try await database.createTeam(in: try await tenant.resolve(in: database).id, name: name)
+            let (database, tenantID) = try await tenant.open(store)
+            let team = try await database.createTeam(in: tenantID, name: name)
             print("\(team.id.uuidString.lowercased())\t\(team.name)")
         }
     }
@@ -287,8 +292,7 @@ struct TeamCommand: AsyncParsableCommand {
         @Option(help: "The user's email.") var email: String
 
         func run() async throws {
-            let database = try await store.open()
-            let tenantID = try await tenant.resolve(in: database).id
+            let (database, tenantID) = try await tenant.open(store)
             guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             try await database.addMember(user.id, toTeam: found.id, in: tenantID)
@@ -301,8 +305,8 @@ struct TeamCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try await store.open()
-            for team in try await database.teams(in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for team in try await database.teams(in: tenantID) {
                 print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
             }
         }
@@ -322,8 +326,7 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "A label for the key.") var name: String = "cli"
 
         func run() async throws {
-            let database = try await store.open()
-            let tenantID = try await tenant.resolve(in: database).id
+            let (database, tenantID) = try await tenant.open(store)
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             let key = APIKeySecret.generate()
             try await database.addAPIKey(key, named: name, for: user.id, in: tenantID)
@@ -339,9 +342,9 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Argument(help: "The key's id.") var id: String
 
         func run() async throws {
-            let database = try await store.open()
+            let (database, tenantID) = try await tenant.open(store)
             guard let keyID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a key id") }
-            guard try await database.revokeAPIKey(keyID, in: try await tenant.resolve(in: database).id) else {
+            guard try await database.revokeAPIKey(keyID, in: tenantID) else {
                 throw ValidationError("No live key \(id) in tenant '\(tenant.tenant)'")
             }
             print("revoked \(id)")
@@ -366,8 +369,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard days > 0 else { throw ValidationError("--days must be positive") }
-            let database = try await store.open()
-            let tenantID = try await tenant.resolve(in: database).id
+            let (database, tenantID) = try await tenant.open(store)
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             let minted = try await RolloutCredentials.mint(
                 for: Principal(tenantID: tenantID, user: user), in: database, lifetime: TimeInterval(days) * 86_400, credentialName: name
@@ -390,8 +392,8 @@ struct AccountCommand: AsyncParsableCommand {
         @Option(help: "The account's name, unique in the tenant.") var name: String
 
         func run() async throws {
-            let database = try await store.open()
-            let account = try await database.createAccount(named: name, in: try await tenant.resolve(in: database).id)
+            let (database, tenantID) = try await tenant.open(store)
+            let account = try await database.createAccount(named: name, in: tenantID)
             print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
         }
     }
@@ -402,8 +404,8 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try await store.open()
-            for account in try await database.accounts(in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for account in try await database.accounts(in: tenantID) {
                 print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
             }
         }
@@ -432,8 +434,8 @@ struct BusinessCommand: AsyncParsableCommand {
         @Option(help: "Its IANA time zone, e.g. Europe/London.") var timeZone: String
 
         func run() async throws {
-            let database = try await store.open()
-            let business = try await database.createBusiness(named: name, timeZone: timeZone, in: try await tenant.resolve(in: database).id)
+            let (database, tenantID) = try await tenant.open(store)
+            let business = try await database.createBusiness(named: name, timeZone: timeZone, in: tenantID)
             print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
         }
     }
@@ -444,8 +446,8 @@ struct BusinessCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try await store.open()
-            for business in try await database.businesses(in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for business in try await database.businesses(in: tenantID) {
                 print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
             }
         }
@@ -465,13 +467,13 @@ struct ActivityCommand: AsyncParsableCommand {
         @Option(help: "The id of the account it belongs to.") var account: String?
 
         func run() async throws {
-            let database = try await store.open()
+            let (database, tenantID) = try await tenant.open(store)
             var accountID: UUID?
             if let account {
                 guard let id = UUID(uuidString: account) else { throw ValidationError("'\(account)' is not an account id") }
                 accountID = id
             }
-            let activity = try await database.createActivity(named: name, account: accountID, in: try await tenant.resolve(in: database).id)
+            let activity = try await database.createActivity(named: name, account: accountID, in: tenantID)
             print("\(activity.id.uuidString.lowercased())\t\(activity.name)")
         }
     }
@@ -497,8 +499,8 @@ struct AttributeCommand: AsyncParsableCommand {
             guard let settings = try? StoredJSON.decode(JSONObject.self, from: configuration) else {
                 throw ValidationError("--configuration must be a JSON object")
             }
-            let database = try await store.open()
-            let attribute = try await database.createAttribute(kind, value: value, configuration: settings, in: try await tenant.resolve(in: database).id)
+            let (database, tenantID) = try await tenant.open(store)
+            let attribute = try await database.createAttribute(kind, value: value, configuration: settings, in: tenantID)
             print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)")
         }
     }
@@ -510,8 +512,8 @@ struct AttributeCommand: AsyncParsableCommand {
         @Option(help: "Only this kind.") var kind: TaskAttribute.Kind?
 
         func run() async throws {
-            let database = try await store.open()
-            for attribute in try await database.attributes(kind, in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for attribute in try await database.attributes(kind, in: tenantID) {
                 print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(StoredJSON.encode(attribute.configuration))")
             }
         }
@@ -524,9 +526,9 @@ struct AttributeCommand: AsyncParsableCommand {
         @Argument(help: "The attribute's id.") var id: String
 
         func run() async throws {
-            let database = try await store.open()
+            let (database, tenantID) = try await tenant.open(store)
             guard let attributeID = UUID(uuidString: id),
-                try await database.deleteAttribute(attributeID, in: try await tenant.resolve(in: database).id)
+                try await database.deleteAttribute(attributeID, in: tenantID)
             else { throw ValidationError("No attribute \(id) in tenant '\(tenant.tenant)'") }
             print("deleted \(id)")
         }
@@ -549,9 +551,9 @@ struct WebhookCommand: AsyncParsableCommand {
         func run() async throws {
             guard let parsed = URL(string: url), parsed.isWebEndpoint else { throw ValidationError("'\(url)' is not an http or https URL") }
             if let secret, !(16...200).contains(secret.count) { throw ValidationError("The secret must be 16 to 200 characters") }
-            let database = try await store.open()
+            let (database, tenantID) = try await tenant.open(store)
             let webhook = try await database.createWebhook(
-                url: url, secret: secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext, in: try await tenant.resolve(in: database).id
+                url: url, secret: secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext, in: tenantID
             )
             print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)\t\(webhook.secret)")
         }
@@ -563,8 +565,8 @@ struct WebhookCommand: AsyncParsableCommand {
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
-            let database = try await store.open()
-            for webhook in try await database.webhooks(in: try await tenant.resolve(in: database).id) {
+            let (database, tenantID) = try await tenant.open(store)
+            for webhook in try await database.webhooks(in: tenantID) {
                 print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)")
             }
         }
@@ -577,8 +579,8 @@ struct WebhookCommand: AsyncParsableCommand {
         @Argument(help: "The webhook's id.") var id: String
 
         func run() async throws {
-            let database = try await store.open()
-            guard let webhookID = UUID(uuidString: id), try await database.deleteWebhook(webhookID, in: try await tenant.resolve(in: database).id) else {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let webhookID = UUID(uuidString: id), try await database.deleteWebhook(webhookID, in: tenantID) else {
                 throw ValidationError("No webhook \(id) in this tenant")
             }
             print("deleted")
@@ -603,8 +605,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 guard let parsed = OutboxState(rawValue: state) else { throw ValidationError("state must be pending, sent or dead") }
                 filter = parsed
             }
-            let database = try await store.open()
-            for entry in try await database.outboxMessages(in: try await tenant.resolve(in: database).id, state: filter, limit: 1000) {
+            let (database, tenantID) = try await tenant.open(store)
+            for entry in try await database.outboxMessages(in: tenantID, state: filter, limit: 1000) {
                 let message = entry.message
                 print([message.id.uuidString.lowercased(), entry.state.rawValue, String(entry.attempts), message.channel.rawValue,
                        message.recipient, message.event, entry.lastError ?? ""].joined(separator: "\t"))
@@ -619,9 +621,9 @@ struct OutboxCommand: AsyncParsableCommand {
         @Argument(help: "The message's id.") var id: String
 
         func run() async throws {
-            let database = try await store.open()
+            let (database, tenantID) = try await tenant.open(store)
             guard let messageID = UUID(uuidString: id),
-                try await database.retryMessage(messageID, in: try await tenant.resolve(in: database).id, at: .now())
+                try await database.retryMessage(messageID, in: tenantID, at: .now())
             else { throw ValidationError("No pending or dead message \(id) in this tenant") }
             print("due again")
         }
