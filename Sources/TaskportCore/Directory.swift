@@ -103,7 +103,21 @@ public struct APIKeySecret: Sendable {
 
     /// The stored form of a key: SHA-256, hex.
     public static func hash(of plaintext: String) -> String {
-        SHA256.hash(data: Data(plaintext.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(plaintext.utf8)).hexadecimal
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Lower-case hexadecimal, two digits per byte (the form key hashes and signatures are stored and sent in).
+    public var hexadecimal: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -45,6 +45,6 @@ public struct WebhookSender: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Data("\(seconds).".utf8) + body, using: SymmetricKey(data: Data(secret.utf8))
         )
-        return "t=\(seconds),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(seconds),v1=" + mac.hexadecimal
     }
 }

@@ -216,4 +216,10 @@ import Testing
         #expect(a.hash.count == 64)
         #expect(!a.hash.contains(a.plaintext))
     }
+
+    @Test func keyHashesAreLowerCaseHexSHA256() {
+        // FIPS 180-2's "abc" example: hashes stored by earlier versions must keep matching.
+        #expect(APIKeySecret.hash(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect([0x00, 0x0F, 0xA0, 0xFF].hexadecimal == "000fa0ff")
+    }
 }
