@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import TaskportCore
 @testable import TaskportPostgres
 import TaskportTestSupport
 import Testing
@@ -47,5 +48,33 @@ struct PostgresURLTests {
         } catch {
             #expect("\(error)".hasPrefix("Cannot connect to PostgreSQL at 127.0.0.1:1/taskport:"))
         }
+    }
+}
+
+@Suite("PostgreSQL plans", .enabled(if: TestPostgres.url != nil))
+struct PostgresPlanTests {
+    /// The write path's task lookups find the row by its unique key, whatever the planner knows of
+    /// the table: here the generic plan of a prepared statement on a table never analyzed, one tenant
+    /// owning every task — where the plain `key AND tenant_id` form scanned all of the tenant's tasks.
+    @Test(arguments: [(TaskByID.sql, "tasks_id_key", "uuid"), (TaskByNumber.sql, "tasks_pkey", "bigint")])
+    func taskLookupsUseTheUniqueKey(sql: String, index: String, keyType: String) async throws {
+        let store = try await TestPostgres.freshStore()
+        defer { Task { await store.close() } }
+        let tenant = try await store.createTenant(named: "plans")
+        try await store.execute(PostgresQuery(unsafeSQL: """
+            INSERT INTO tasks (id, tenant_id, title, completed, notify_by_email, reminded, visible_to_everyone, version, created_at, updated_at)
+            SELECT gen_random_uuid(), '\(tenant.id.uuidString)', 'task ' || g, false, false, false, true, 1, 0, 0 FROM generate_series(1, 2000) AS g
+            """))
+        let plan = try await store.transaction { connection in
+            _ = try await connection.rows(PostgresQuery(unsafeSQL: "SET LOCAL plan_cache_mode = force_generic_plan"), store.logger)
+            _ = try await connection.rows(PostgresQuery(unsafeSQL: "PREPARE lookup (\(keyType), uuid) AS \(sql)"), store.logger)
+            let rows = try await connection.rows(
+                PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE lookup (\(keyType == "uuid" ? "gen_random_uuid()" : "7"), '\(tenant.id.uuidString)')"),
+                store.logger
+            )
+            return try rows.map { try $0.decode(String.self) }.joined(separator: "\n")
+        }
+        #expect(plan.contains("Index Scan using \(index) on tasks"), "\(plan)")
+        #expect(!plan.contains("Index Cond: (tenant_id = $2)"), "\(plan)")
     }
 }
