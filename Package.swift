@@ -64,6 +64,8 @@ let package = Package(
             dependencies: [
                 "TaskportCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,7 +143,9 @@ let package = Package(
                 "TaskportServer",
                 "TaskportDelivery",
                 "TaskportPostgres",
+                "TaskportSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -28,9 +28,12 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
+    /// Told after each transaction that commits.
+    private let committed: @Sendable () -> Void
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, committed: @escaping @Sendable () -> Void = {}) {
         self.writer = writer
+        self.committed = committed
     }
 
     /// Runs `write` in the next transaction and returns its result once that transaction commits.
@@ -82,6 +85,7 @@ final class GroupCommit: Sendable {
                     return outcome
                 }
             }
+            committed()
             for (pending, result) in zip(batch, results) {
                 pending.continuation.resume(with: result)
             }

@@ -15,6 +15,8 @@ public final class SQLiteStore: Sendable {
     let writer: any DatabaseWriter
     /// Task writes go through here, so that writes arriving together share one transaction.
     let taskWrites: GroupCommit
+    /// A database file's checkpointer, for the server to run beside it (nil in memory).
+    public let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     public convenience init(path: String, durability: Durability = .full) throws {
@@ -23,8 +25,12 @@ public final class SQLiteStore: Sendable {
         let pool = try DatabasePool(path: path, configuration: configuration)
         // Opening the pool turns WAL on and sets NORMAL; every write goes through this one writer connection.
         let synchronous = durability == .full ? "FULL" : "NORMAL"
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
-        try self.init(writer: pool)
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.writerBackstop)")
+        }
+        let checkpointer = try WALCheckpointer(path: path, configuration: configuration, synchronous: synchronous)
+        try self.init(writer: pool, checkpointer: checkpointer)
     }
 
     /// A private database in memory, for tests.
@@ -32,9 +38,10 @@ public final class SQLiteStore: Sendable {
         try SQLiteStore(writer: DatabaseQueue(configuration: Configuration()))
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
-        taskWrites = GroupCommit(writer: writer)
+        self.checkpointer = checkpointer
+        taskWrites = GroupCommit(writer: writer) { checkpointer?.committed() }
         try Schema.migrator.migrate(writer)
     }
 

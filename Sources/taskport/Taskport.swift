@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
 import TaskportPostgres
@@ -88,8 +89,13 @@ struct Serve: AsyncParsableCommand {
             try await writeDemoCredentials(database)
         }
         let configuration = ServerConfiguration(host: host, port: port, logLevel: level, notifications: try notifications.settings())
-        // A PostgreSQL store's connections close after the HTTP server has drained.
-        let app = try await buildApplication(configuration, store: database, storeServices: (database as? PostgresStore).map { [$0] } ?? [])
+        // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
+        let storeServices: [any Service] = switch database {
+        case let postgres as PostgresStore: [postgres]
+        case let sqlite as SQLiteStore: sqlite.checkpointer.map { [$0] } ?? []
+        default: []
+        }
+        let app = try await buildApplication(configuration, store: database, storeServices: storeServices)
         try await app.runService()
     }
 
