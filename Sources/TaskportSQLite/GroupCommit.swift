@@ -28,10 +28,10 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
-    /// Told after each transaction that commits.
-    private let committed: @Sendable () -> Void
+    /// Told after each transaction that commits, with the number of writes it held.
+    private let committed: @Sendable (Int) -> Void
 
-    init(writer: any DatabaseWriter, committed: @escaping @Sendable () -> Void = {}) {
+    init(writer: any DatabaseWriter, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.writer = writer
         self.committed = committed
     }
@@ -85,7 +85,7 @@ final class GroupCommit: Sendable {
                     return outcome
                 }
             }
-            committed()
+            committed(batch.count)
             for (pending, result) in zip(batch, results) {
                 pending.continuation.resume(with: result)
             }

@@ -41,7 +41,7 @@ public final class SQLiteStore: Sendable {
     init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
         self.checkpointer = checkpointer
-        taskWrites = GroupCommit(writer: writer) { checkpointer?.committed() }
+        taskWrites = GroupCommit(writer: writer) { checkpointer?.committed(writes: $0) }
         try Schema.migrator.migrate(writer)
     }
 

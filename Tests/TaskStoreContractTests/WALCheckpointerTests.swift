@@ -9,6 +9,7 @@ import Testing
 struct WALCheckpointerTests {
     /// Committed tasks reach the database file itself while the checkpointer runs, and not before:
     /// fewer log pages than the writer's own checkpoint waits for are left in the log by the writer.
+    /// The checkpointer is woken once enough writes have been committed.
     @Test func copiesCommittedPagesIntoTheDatabaseFile() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("taskport-checkpoint-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -17,21 +18,23 @@ struct WALCheckpointerTests {
         let store = try SQLiteStore(path: path)
         let checkpointer = try #require(store.checkpointer)
         let f = try await Fixture.make(from: store)
-        for index in 0..<50 { _ = try await f.create("Task \(index)") }
+        let early = WALCheckpointer.writesPerCheckpoint / 2
+        for index in 0..<early { _ = try await f.create("Task \(index)") }
         #expect(try tasksInTheFileAlone(path, folder) == 0)
 
         let copied = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await checkpointer.run() }
-            _ = try await f.create("Task 50")  // its commit wakes the checkpointer
+            // With those before, the last of these reaches the count that wakes the checkpointer.
+            for index in early..<WALCheckpointer.writesPerCheckpoint { _ = try await f.create("Task \(index)") }
             var count = 0
-            for _ in 0..<100 where count < 51 {
+            for _ in 0..<100 where count < WALCheckpointer.writesPerCheckpoint {
                 try await Task.sleep(for: .milliseconds(50))
                 count = try tasksInTheFileAlone(path, folder)
             }
             group.cancelAll()
             return count
         }
-        #expect(copied == 51)
+        #expect(copied == WALCheckpointer.writesPerCheckpoint)
         #expect(try await store.pragma("wal_autocheckpoint") == "\(WALCheckpointer.writerBackstop)")
     }
 
