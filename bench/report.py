@@ -63,10 +63,9 @@ pg = rows[("postgres-native-patch", 64)]
 row(f"PostgreSQL: native PATCH @ 64 ({pg_connections}-connection pool), 2xx/s", pg["rate"], float(pg_ceiling),
     "pgbench UPDATE by key @ 64", "3: ≥ 0.70", pg)
 print("\nPostgreSQL: a throwaway cluster made by the run (Debian's build, default settings, fsync on) on the same disk, "
-      f"{int(tasks):,} tasks. On a cluster this new, each WAL sync under Taskport's load took about 5 ms "
-      "(pg_stat_wal, track_wal_io_timing) against 0.4 ms under pgbench's, and Taskport's process used a third of a core; "
-      "on a long-running cluster the same server made 2,100–2,300 PATCH/s with its process the busiest on the machine. "
-      "Plot: `bench/results.png`.")
+      f"{int(tasks):,} tasks loaded through the store just before. Per update the server sends three statements "
+      "(key lookup, task read, the write with its audit and outbox rows) and spends about 600 µs of CPU; pgbench sends "
+      "one from C. Where the time goes: `bench/README.md`. Plot: `bench/results.png`.")
 
 sweep = sorted((c, d) for (n, c), d in rows.items() if n == "native-patch")
 figure, throughput = plt.subplots(figsize=(7, 4))
