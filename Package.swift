@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
@@ -133,6 +134,9 @@ let package = Package(
                 "NexudusDialect",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -142,6 +146,7 @@ let package = Package(
             dependencies: [
                 "TaskportServer",
                 "TaskportDelivery",
+                "TaskportHTTP",
                 "TaskportPostgres",
                 "TaskportSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -178,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskportHTTPTests",
-            dependencies: ["TaskportHTTP", "TaskportSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TaskportHTTP", "TaskportSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

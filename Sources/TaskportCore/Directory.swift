@@ -24,14 +24,24 @@ public struct User: Sendable, Hashable {
     public var roles: [String]
     /// A positive integer id, unique in the store, for surfaces that name users by number.
     public var number: Int64
+    /// Grows whenever every token issued to the user must stop working (a new password, the
+    /// user disabled); a token carries the generation it was issued in.
+    public var tokenGeneration: Int64
+    /// A disabled (or deleted) user's credentials all fail; their tasks and history stay.
+    public var isDisabled: Bool
 
-    public init(id: UUID, tenantID: UUID, email: String, name: String, roles: [String], number: Int64 = 0) {
+    public init(
+        id: UUID, tenantID: UUID, email: String, name: String, roles: [String], number: Int64 = 0,
+        tokenGeneration: Int64 = 0, isDisabled: Bool = false
+    ) {
         self.id = id
         self.tenantID = tenantID
         self.email = email
         self.name = name
         self.roles = roles
         self.number = number
+        self.tokenGeneration = tokenGeneration
+        self.isDisabled = isDisabled
     }
 
     /// The role that may do everything in its tenant.
@@ -154,10 +164,18 @@ public protocol DirectoryStore: Sendable {
     /// The tenant's live credential of that surface with this id, if any.
     func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential?
 
+    /// Revokes a credential of a surface; returns false if the tenant has no such live credential.
+    func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool
+
     /// The user with this number in the tenant.
     func user(number: Int64, in tenantID: UUID) async throws -> User?
-    /// Sets (or, with nil, removes) a user's password hash, as `PasswordHash.make` writes it.
+    /// Sets (or, with nil, removes) a user's password hash, as `PasswordHash.make` writes it, and
+    /// ends every token issued to the user before (access tokens by generation, refresh tokens deleted).
     func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws
+    /// Disables (or enables again) a user: while disabled, none of their API keys, tokens or
+    /// passwords work, and the tokens issued before stay dead when enabled again.
+    /// With `deleting`, the user is disabled for good and no longer listed; their tasks and history stay.
+    func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws
     /// Users of any tenant who sign in with this email and have a password, with their hashes.
     func passwordLogins(email: String) async throws -> [PasswordLogin]
 

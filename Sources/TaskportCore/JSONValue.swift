@@ -81,10 +81,9 @@ public enum StoredJSON {
         return encoder
     }()
 
-    public static func encode(_ value: some Encodable) -> String {
-        // Encoding JSONValue and the model's own types cannot fail.
-        let data = try! encoder.encode(value)
-        return String(decoding: data, as: UTF8.self)
+    /// The stored text of `value`. Values that passed validation encode; anything else throws.
+    public static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {

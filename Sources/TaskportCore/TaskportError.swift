@@ -39,13 +39,16 @@ public enum TaskportError: Error, Sendable, Hashable, CustomStringConvertible {
     case methodNotAllowed(allowed: [String])
     /// The surface requires a version precondition (`If-Match`) and the request has none.
     case preconditionRequired(String)
+    /// The store does not answer (unreachable, or cannot write); nothing was changed, and the
+    /// same request may be sent again after `retryAfter` seconds.
+    case unavailable(String, retryAfter: Int)
 
     /// A one-line, human-readable summary.
     public var message: String {
         switch self {
         case .notFound(let message), .malformed(let message), .unauthenticated(let message),
             .forbidden(let message), .unsupportedMediaType(let message), .conflict(let message),
-            .preconditionRequired(let message):
+            .preconditionRequired(let message), .unavailable(let message, _):
             message
         case .versionMismatch(let current):
             "Version mismatch: the task is at version \(current)"
@@ -62,4 +65,11 @@ public enum TaskportError: Error, Sendable, Hashable, CustomStringConvertible {
 extension TaskportError {
     /// What went wrong, as a person reads it (the CLI prints this).
     public var description: String { message }
+}
+
+/// A store's own error that stands for a client-facing `TaskportError`: a full disk or an
+/// unreachable database server is `.unavailable`, answered 503 with `Retry-After`, not a fault.
+public protocol TaskportErrorConvertible: Error {
+    /// The error a client is told, or nil when this one is a fault of the server.
+    var taskportError: TaskportError? { get }
 }

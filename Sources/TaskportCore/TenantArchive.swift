@@ -11,7 +11,11 @@ import Foundation
 /// the server-wide token-signing secret, so tokens signed by the old store must be issued again.
 public enum TenantArchive {
     public static let format = "taskport-tenant"
-    public static let version = 1
+    public static let version = 2
+    /// Columns added since version 1, with the value a version 1 row stands for.
+    static let addedSinceVersion1: [String: JSONObject] = [
+        "users": ["token_generation": .integer(0), "disabled_at": .null, "deleted_at": .null]
+    ]
 
     public enum Kind: Sendable {
         case uuid, text, integer, boolean
@@ -46,7 +50,8 @@ public enum TenantArchive {
         Table(
             "users",
             ["id": .uuid, "tenant_id": .uuid, "email": .text, "name": .text, "roles": .text, "created_at": .integer,
-             "number": .integer, "password_hash": .text],
+             "number": .integer, "password_hash": .text, "token_generation": .integer, "disabled_at": .integer,
+             "deleted_at": .integer],
             order: "number"
         ),
         Table("teams", ["id": .uuid, "tenant_id": .uuid, "name": .text, "created_at": .integer], order: "created_at, id"),
@@ -135,19 +140,22 @@ public enum TenantArchive {
     public static func `import`(lines: some Sequence<Substring>, into store: any ArchiveStore) async throws -> String {
         var rows: [Row] = []
         var tenantName: String?
+        var archiveVersion = version
         for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
             func refuse(_ reason: String) -> TaskportError { .malformed("Line \(index + 1): \(reason)") }
             guard let object = try? StoredJSON.decode(JSONObject.self, from: String(line)) else { throw refuse("not a JSON object") }
             if tenantName == nil {
-                guard object["format"] == .string(format), object["version"] == .integer(Int64(version)),
+                guard object["format"] == .string(format), case .integer(let read)? = object["version"], (1...Int64(version)).contains(read),
                     case .string(let name)? = object["tenant"]
-                else { throw refuse("not a \(format) archive of version \(version)") }
+                else { throw refuse("not a \(format) archive of version 1 to \(version)") }
                 tenantName = name
+                archiveVersion = Int(read)
                 continue
             }
             guard case .string(let name)? = object["table"], let table = tables.first(where: { $0.name == name }),
-                case .object(let values)? = object["row"]
+                case .object(var values)? = object["row"]
             else { throw refuse("a row needs a known `table` and a `row` object") }
+            if archiveVersion == 1 { values.merge(addedSinceVersion1[name] ?? [:]) { sent, _ in sent } }
             guard Set(values.keys) == Set(table.columns.map(\.name)) else {
                 throw refuse("a \(name) row has exactly the columns \(table.columnList)")
             }

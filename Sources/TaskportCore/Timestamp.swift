@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An instant with microsecond precision, stored as microseconds since the Unix epoch.
 ///
@@ -96,6 +97,35 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 // MARK: Wall-clock times in a time zone
+
+/// The time zones Taskport takes: names of the IANA database (`Europe/London`, `UTC`), not the
+/// ad-hoc offsets (`GMT+14:01`) Foundation would also make a zone of. A name counts when
+/// Foundation knows it and the system's zone database holds it.
+public enum TimeZoneName {
+    private static let known = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC", "GMT"])
+    private static let database = "/usr/share/zoneinfo/"
+    /// Names looked up in the database already; bounded, since clients choose the names.
+    private static let seen = Mutex<[String: Bool]>([:])
+
+    /// The zone with this IANA name, or nil when there is none.
+    public static func zone(_ name: String) -> TimeZone? {
+        guard isIANAName(name) else { return nil }
+        return TimeZone(identifier: name)
+    }
+
+    static func isIANAName(_ name: String) -> Bool {
+        if known.contains(name) { return true }
+        guard (1...64).contains(name.utf8.count), !name.hasPrefix("/"), !name.contains(".."),
+            name.utf8.allSatisfy({ $0 < 0x80 && ($0 == 0x2F || $0 == 0x5F || $0 == 0x2D || $0 == 0x2B || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)) })
+        else { return false }
+        if let answer = seen.withLock({ $0[name] }) { return answer }
+        let answer = FileManager.default.fileExists(atPath: database + name) && TimeZone(identifier: name) != nil
+        seen.withLock { cache in
+            if cache.count < 4_096 { cache[name] = answer }
+        }
+        return answer
+    }
+}
 
 extension Timestamp {
     /// UTC, with six fractional digits only when the instant is not a whole second.
@@ -195,10 +225,10 @@ private struct DigitScanner {
         return true
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS[.fraction]`, a real calendar date, as microseconds since the epoch on
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]`, a real calendar date (years 0001 to 9999), as microseconds since the epoch on
     /// a clock with no offset; what follows it (an offset, or nothing) is the caller's to read.
     mutating func dateTime() -> Int64? {
-        guard let year = number(4), take("-"), let month = number(2), take("-"), let day = number(2), take("T", "t"),
+        guard let year = number(4), year >= 1, take("-"), let month = number(2), take("-"), let day = number(2), take("T", "t"),
             let fields = timeOfDay(),
             (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day)
         else { return nil }

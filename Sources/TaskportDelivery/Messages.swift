@@ -44,7 +44,7 @@ public enum EmailText {
 
     /// A due time as the recipient's business reads it: `2026-03-29 02:30 (Europe/London)`.
     public static func localDueTime(_ due: Timestamp, in zoneName: String?) -> String {
-        let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let zone = zoneName.flatMap(TimeZoneName.zone) ?? TimeZone.gmt
         let wall = due.wallClock(in: zone)
         let minutes = wall.prefix(16).replacingOccurrences(of: "T", with: " ")
         return "\(minutes) (\(zone.identifier))"

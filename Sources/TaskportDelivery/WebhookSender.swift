@@ -24,7 +24,7 @@ public struct WebhookSender: Sendable {
     }
 
     public func deliver(_ message: OutboxMessage, to webhook: Webhook, at now: Date = Date()) async throws {
-        let body = Data(StoredJSON.encode(message.payload).utf8)
+        let body = Data(try StoredJSON.encode(message.payload).utf8)
         var request = HTTPClientRequest(url: webhook.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

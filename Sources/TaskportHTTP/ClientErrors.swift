@@ -13,6 +13,8 @@ public enum ClientErrors {
         switch error {
         case let error as TaskportError:
             return error
+        case let error as any TaskportErrorConvertible:
+            return error.taskportError
         case let error as DecodingError:
             return .malformed(error.clientDescription)
         case let error as ServerError:
@@ -20,7 +22,11 @@ public enum ClientErrors {
             switch error.httpStatus.code {
             case 415: return .unsupportedMediaType(error.causeDescription)
             case 400..<500: return .malformed(error.underlyingDescription)
-            default: return nil
+            default:
+                // Whatever failed while the request was being read into the operation's input (a
+                // query string such as `?&&`, say) is the request's fault; later failures are the server's.
+                guard error.operationInput == nil, error.operationOutput == nil else { return nil }
+                return .malformed("The request's parameters could not be read (\(error.underlyingDescription))")
             }
         case let error as HTTPError:
             switch error.status.code {
@@ -32,6 +38,28 @@ public enum ClientErrors {
             }
         default:
             return nil
+        }
+    }
+}
+
+extension ClientErrors {
+    /// What a server fault was, for the log: the error's type and what went wrong, without the
+    /// request (its headers carry credentials) or the values involved (whole task records).
+    public static func faultSummary(_ error: any Error) -> String {
+        switch error {
+        case let error as ServerError:
+            "\(error.operationID): \(faultSummary(error.underlyingError))"
+        case let error as EncodingError:
+            switch error {
+            case .invalidValue(let value, let context):
+                "EncodingError.invalidValue(\(type(of: value)) at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription))"
+            @unknown default:
+                "EncodingError"
+            }
+        case let error as DecodingError:
+            "DecodingError: \(error.clientDescription)"
+        default:
+            LogRedaction.redact(String(describing: type(of: error)) + ": " + String(describing: error))
         }
     }
 }

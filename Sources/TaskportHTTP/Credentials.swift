@@ -63,6 +63,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var iss: IssuerClaim
     public var iat: IssuedAtClaim
     public var exp: ExpirationClaim
+    /// The user's token generation when the token was issued; a token of an earlier one is dead.
+    /// Absent in tokens issued before generations existed, which stand for generation 0.
+    public var gen: Int64?
 
     /// The user's id, as the token states it.
     public var userID: String { sub.value }
@@ -110,7 +113,8 @@ public struct TokenAuthority: Sendable {
             tid: principal.tenantID.uuidString.lowercased(),
             iss: IssuerClaim(value: Self.issuer),
             iat: IssuedAtClaim(value: now),
-            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime))
+            exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
+            gen: principal.user.tokenGeneration
         )
         return try await keys.sign(claims)
     }
@@ -130,12 +134,17 @@ public struct TokenAuthority: Sendable {
         }
     }
 
-    /// The principal a verified token stands for, if its user still exists in its tenant.
+    /// The principal a verified token stands for, if its user still exists in its tenant, is not
+    /// disabled, and has not had every earlier token ended since (a new password, say).
     public func principal(for token: String, in directory: any DirectoryStore) async throws -> Principal {
         let claims = try await verify(token)
         guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.userID),
             let user = try await directory.user(userID, in: tenantID)
         else { throw TaskportError.unauthenticated("The token's user does not exist") }
+        guard !user.isDisabled else { throw TaskportError.unauthenticated("The token's user is disabled") }
+        guard (claims.gen ?? 0) == user.tokenGeneration else {
+            throw TaskportError.unauthenticated("The token was issued before the user's credentials changed")
+        }
         return Principal(tenantID: tenantID, user: user)
     }
 

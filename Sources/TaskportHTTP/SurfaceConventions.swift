@@ -17,13 +17,17 @@ extension TaskportError {
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
         case .preconditionRequired: .preconditionRequired
+        case .unavailable: .serviceUnavailable
         }
     }
 
-    /// The headers that belong with the error's status (`Allow` for a 405).
+    /// The headers that belong with the error's status (`Allow` for a 405, `Retry-After` for a 503).
     public var conventionalHeaders: HTTPFields {
-        if case .methodNotAllowed(let allowed) = self { return [.allow: allowed.joined(separator: ", ")] }
-        return [:]
+        switch self {
+        case .methodNotAllowed(let allowed): [.allow: allowed.joined(separator: ", ")]
+        case .unavailable(_, let seconds): [.retryAfter: String(seconds)]
+        default: [:]
+        }
     }
 }
 

@@ -31,7 +31,7 @@ public struct SurfaceErrorMiddleware<Context: RequestContext, Envelope: ErrorEnv
             if let clientError = ClientErrors.classify(error) {
                 return envelope.response(for: clientError, to: request)
             }
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("request failed", metadata: ["error": "\(ClientErrors.faultSummary(error))"])
             return envelope.serverFaultResponse(to: request)
         }
     }
@@ -43,9 +43,17 @@ public enum BodyLimit {
     public static let maximumBytes = 1 << 20
 }
 
-/// Refuses bodies over the limit with `payloadTooLarge` before any handler reads them.
-public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+/// Reads a request's body once, at the edge, before any handler decodes it: a body over the size
+/// limit is `payloadTooLarge` (whether or not it declared its length), one that ends before its
+/// `Content-Length` or breaks off is `malformed`, and a JSON body (`application/json`, any
+/// `+json` type, and `alsoJSON`) must pass `StrictJSON`, or it is `malformed` naming the place.
+public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let alsoJSON: [String]
+
+    /// `alsoJSON`: further media types whose bodies are JSON texts on this surface (`text/plain`).
+    public init(alsoJSON: [String] = []) {
+        self.alsoJSON = alsoJSON
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -55,12 +63,33 @@ public struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.payloadTooLarge(limit: limit)
         }
         var request = request
+        let body: ByteBuffer
         do {
-            _ = try await request.collectBody(upTo: limit)
+            body = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw TaskportError.payloadTooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw TaskportError.payloadTooLarge(limit: limit)
+        } catch {
+            throw TaskportError.malformed("The request body could not be read to its end")
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared != body.readableBytes {
+            throw TaskportError.malformed("The request body is \(body.readableBytes) bytes, not the \(declared) its Content-Length says")
+        }
+        if body.readableBytes > 0, isJSON(request.headers[.contentType]) {
+            do {
+                try StrictJSON.check(body.readableBytesView)
+            } catch {
+                throw TaskportError.malformed(error.description)
+            }
         }
         return try await next(request, context)
+    }
+
+    func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || type.hasSuffix("+json") || alsoJSON.contains(type)
     }
 }
 

@@ -35,7 +35,7 @@ extension PostgresStore: CatalogStore {
     }
 
     public func createBusiness(named name: String, timeZone: String, in tenantID: UUID) async throws -> Business {
-        guard TimeZone(identifier: timeZone) != nil else {
+        guard TimeZoneName.zone(timeZone) != nil else {
             throw TaskportError.invalid([FieldProblem("timeZone", "'\(timeZone)' is not an IANA time zone such as Europe/London")])
         }
         let id = UUID()
@@ -100,7 +100,7 @@ extension PostgresStore: CatalogStore {
         try await insert(unique: "the \(kind.rawValue) '\(value)' exists already") {
             """
             INSERT INTO task_attributes (id, tenant_id, kind, value, configuration, created_at)
-            VALUES (\(attribute.id), \(tenantID), \(kind.rawValue), \(value), \(StoredJSON.encode(configuration)), \(Timestamp.now().microseconds))
+            VALUES (\(attribute.id), \(tenantID), \(kind.rawValue), \(value), \(try StoredJSON.encode(configuration)), \(Timestamp.now().microseconds))
             """
         }
         return attribute

@@ -24,7 +24,7 @@ extension PostgresStore: DirectoryStore {
         let inserted = try await insert(unique: "a user with email '\(email)' exists already") {
             """
             INSERT INTO users (id, tenant_id, email, name, roles, created_at)
-            VALUES (\(user.id), \(tenantID), \(email), \(name), \(StoredJSON.encode(roles)), \(Timestamp.now().microseconds))
+            VALUES (\(user.id), \(tenantID), \(email), \(name), \(try StoredJSON.encode(roles)), \(Timestamp.now().microseconds))
             RETURNING number
             """
         }
@@ -45,20 +45,55 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func users(in tenantID: UUID) async throws -> [User] {
-        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE tenant_id = \(tenantID) ORDER BY email")
+        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE tenant_id = \(tenantID) AND deleted_at IS NULL ORDER BY email")
     }
 
     public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
-        let changed = try await rows("UPDATE users SET password_hash = \(hash) WHERE id = \(userID) AND tenant_id = \(tenantID) RETURNING id")
-        if changed.isEmpty { throw TaskportError.notFound("User not found") }
+        let logger = logger
+        try await transaction { connection in
+            let changed = try await connection.rows(
+                """
+                UPDATE users SET password_hash = \(hash), token_generation = token_generation + 1
+                WHERE id = \(userID) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id
+                """,
+                logger
+            )
+            if changed.isEmpty { throw TaskportError.notFound("User not found") }
+            try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(userID)", logger: logger)
+        }
+    }
+
+    public func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws {
+        let logger = logger
+        let now = Timestamp.now().microseconds
+        try await transaction { connection in
+            let changed: [PostgresRow]
+            if disabled || deleting {
+                changed = try await connection.rows(
+                    """
+                    UPDATE users SET disabled_at = coalesce(disabled_at, \(now)), token_generation = token_generation + 1,
+                        deleted_at = CASE WHEN \(deleting) THEN coalesce(deleted_at, \(now)) ELSE deleted_at END
+                    WHERE id = \(userID) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id
+                    """,
+                    logger
+                )
+            } else {
+                changed = try await connection.rows(
+                    "UPDATE users SET disabled_at = NULL WHERE id = \(userID) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id",
+                    logger
+                )
+            }
+            if changed.isEmpty { throw TaskportError.notFound("User not found") }
+            try await connection.query("DELETE FROM refresh_tokens WHERE user_id = \(userID)", logger: logger)
+        }
     }
 
     public func passwordLogins(email: String) async throws -> [PasswordLogin] {
         try await rows(
-            "SELECT \(unescaped: Self.userColumns), password_hash FROM users WHERE email = \(email) AND password_hash IS NOT NULL ORDER BY number"
+            "SELECT \(unescaped: Self.userColumns), password_hash FROM users WHERE email = \(email) AND password_hash IS NOT NULL AND disabled_at IS NULL ORDER BY number"
         ).map { row in
             let user = try Self.user(row)
-            return PasswordLogin(principal: Principal(tenantID: user.tenantID, user: user), passwordHash: try Cells(row)(6))
+            return PasswordLogin(principal: Principal(tenantID: user.tenantID, user: user), passwordHash: try Cells(row)(8))
         }
     }
 
@@ -81,7 +116,9 @@ extension PostgresStore: DirectoryStore {
             try await connection.query("DELETE FROM refresh_tokens WHERE expires_at <= \(now.microseconds)", logger: logger)
             guard let row = used.first, try Cells(row)(1, as: Int64.self) > now.microseconds else { return nil }
             let userID = try Cells(row)(0, as: UUID.self)
-            let found = try await connection.rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(userID)", logger)
+            let found = try await connection.rows(
+                "SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(userID) AND disabled_at IS NULL", logger
+            )
             return try found.first.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
         }
     }
@@ -172,6 +209,15 @@ extension PostgresStore: DirectoryStore {
         ).first.map { Credential(id: id, tenantID: tenantID, surface: surface, name: try Cells($0)(0)) }
     }
 
+    public func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE credentials SET revoked_at = \(Timestamp.now().microseconds)
+            WHERE id = \(id) AND surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL RETURNING id
+            """
+        ).isEmpty
+    }
+
     public func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String {
         try await execute("INSERT INTO secrets (name, value) VALUES (\(name), \(make())) ON CONFLICT (name) DO NOTHING")
         let stored = try await rows("SELECT value FROM secrets WHERE name = \(name)")
@@ -183,9 +229,9 @@ extension PostgresStore: DirectoryStore {
     /// Runs an insert; a unique key it would break is a `.conflict` with `message`, a tenant
     /// that does not exist is `.notFound`.
     @discardableResult
-    func insert(unique message: String, _ query: () -> PostgresQuery) async throws -> [PostgresRow] {
+    func insert(unique message: String, _ query: () throws -> PostgresQuery) async throws -> [PostgresRow] {
         do {
-            return try await rows(query())
+            return try await rows(try query())
         } catch TaskportError.conflict {
             throw TaskportError.conflict(message)
         } catch TaskportError.notFound {
@@ -212,21 +258,23 @@ extension PostgresStore: DirectoryStore {
         return Tenant(id: try cells(0), name: try cells(1), createdAt: try cells.timestamp(2))
     }
 
-    static let userColumns = "id, tenant_id, email, name, roles, number"
+    static let userColumns = "id, tenant_id, email, name, roles, number, token_generation, disabled_at IS NOT NULL"
 
     static func user(_ row: PostgresRow) throws -> User {
         let cells = Cells(row)
         return User(
             id: try cells(0), tenantID: try cells(1), email: try cells(2), name: try cells(3),
-            roles: try StoredJSON.decode([String].self, from: try cells(4)), number: try cells(5)
+            roles: try StoredJSON.decode([String].self, from: try cells(4)), number: try cells(5),
+            tokenGeneration: try cells(6), isDisabled: try cells(7)
         )
     }
 }
 
 struct PrincipalByKeyHash: RowsStatement {
     static let sql = """
-        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
-        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number, u.token_generation, u.disabled_at IS NOT NULL
+        FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND u.disabled_at IS NULL
         """
     var hash: String
     func makeBindings() -> PostgresBindings { Filter.binds(hash) }

@@ -9,7 +9,8 @@ import TaskportCore
 /// (exact, as `Timestamp` is); ids are `uuid`; JSON documents are `text`, stored as written.
 enum PostgresSchema {
     static let migrations: [(name: String, statements: [String])] = [
-        ("v1: tenants, directory, catalog, tasks, audit, outbox, webhooks", v1)
+        ("v1: tenants, directory, catalog, tasks, audit, outbox, webhooks", v1),
+        ("v2: token generations, disabled and deleted users", v2),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -254,5 +255,13 @@ enum PostgresSchema {
         """,
         "CREATE INDEX outbox_due ON outbox_messages (available_at) WHERE state = 'pending'",
         "CREATE INDEX outbox_by_tenant ON outbox_messages (tenant_id, state, created_at)",
+    ]
+
+    /// A user's token generation (every token carries the one it was issued in), and disabled or
+    /// deleted users, whose credentials all fail.
+    private static let v2 = [
+        "ALTER TABLE users ADD COLUMN token_generation bigint NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN disabled_at bigint",
+        "ALTER TABLE users ADD COLUMN deleted_at bigint",
     ]
 }

@@ -254,3 +254,17 @@ struct ConnectionSettings {
         }
     }
 }
+
+extension PSQLError: TaskportErrorConvertible {
+    /// An error of the connection rather than of a statement (the server unreachable, gone away,
+    /// shutting down or out of connections) is `.unavailable`.
+    public var taskportError: TaskportError? {
+        guard let state = serverInfo?[.sqlState] else {
+            return .unavailable("The database does not answer; try again shortly", retryAfter: 2)
+        }
+        if state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") {
+            return .unavailable("The database does not answer; try again shortly", retryAfter: 2)
+        }
+        return nil
+    }
+}

@@ -19,7 +19,7 @@ extension PostgresStore: TaskStore {
                 )
                 let commit = TaskCommit(record: record, action: .created, changes: changes)
                 let messages = creation.outbox + Self.webhookMessages(for: commit, actor: creation.actor, endpoints: webhooks)
-                let inserted = try await connection.rows(CreateTask(commit: commit, actor: creation.actor, messages: messages), logger)
+                let inserted = try await connection.rows(try CreateTask(commit: commit, actor: creation.actor, messages: messages), logger)
                 record.number = try Cells(inserted[0])(0)
                 return record
             }
@@ -109,7 +109,7 @@ extension PostgresStore: TaskStore {
                     let webhooks = try Cells(row)(TaskRow.columnCount, as: [UUID].self)
                     let messages = mutation.outbox + Self.webhookMessages(for: commit, actor: mutation.actor, endpoints: webhooks)
                     let written = try await connection.rows(
-                        UpdateTask(commit: commit, expectedVersion: current.version, actor: mutation.actor, comment: mutation.comment, messages: messages),
+                        try UpdateTask(commit: commit, expectedVersion: current.version, actor: mutation.actor, comment: mutation.comment, messages: messages),
                         logger
                     )
                     return written.isEmpty ? nil : commit.record
@@ -142,9 +142,12 @@ extension PostgresStore: TaskStore {
         }
     }
 
+    /// Whether the database answers a query within two seconds.
     public func isReady() async -> Bool {
-        guard let found = try? await rows("SELECT 1"), let row = found.first else { return false }
-        return (try? Cells(row)(0, as: Int.self)) == 1
+        let answered = try? await Deadline.result(within: .seconds(2)) { [self] in
+            try await rows("SELECT 1").first.map { try Cells($0)(0, as: Int.self) }
+        }
+        return answered == 1
     }
 
     // MARK: Inside a transaction
@@ -268,7 +271,7 @@ enum TaskRow {
     }
 
     /// Binds the values of `content`'s columns, in order.
-    static func bind(_ task: TaskContent, to binds: inout PostgresBindings) {
+    static func bind(_ task: TaskContent, _ documents: WriteDocuments, to binds: inout PostgresBindings) {
         binds.append(task.title)
         binds.append(task.notes)
         binds.append(task.type)
@@ -282,8 +285,8 @@ enum TaskRow {
         binds.append(task.assignee?.kind == .user ? task.assignee?.id : nil)
         binds.append(task.assignee?.kind == .team ? task.assignee?.id : nil)
         binds.append(task.responsibleID)
-        binds.append(StoredJSON.encode(task.attachments))
-        binds.append(StoredJSON.encode(task.metadata))
+        binds.append(documents.attachments)
+        binds.append(documents.metadata)
         binds.append(task.notifyByEmail)
         binds.append(task.reminded)
         binds.append(task.visibleToEveryone)
@@ -378,7 +381,9 @@ enum ChangeRecord {
             """
     }
 
-    static func bind(_ commit: TaskCommit, actor: Actor, comment: String?, messages: [OutboxMessage], to binds: inout PostgresBindings) {
+    static func bind(
+        _ commit: TaskCommit, actor: Actor, comment: String?, messages: [OutboxMessage], _ documents: WriteDocuments, to binds: inout PostgresBindings
+    ) {
         let record = commit.record
         binds.append(record.version)
         binds.append(commit.action.rawValue)
@@ -386,13 +391,13 @@ enum ChangeRecord {
         binds.append(actor.userID)
         binds.append(actor.name)
         binds.append(actor.surface)
-        binds.append(StoredJSON.encode(commit.changes))
+        binds.append(documents.changes)
         binds.append(comment)
         binds.append(messages.map(\.id))
         binds.append(messages.map(\.channel.rawValue))
         binds.append(messages.map(\.recipient))
         binds.append(messages.map(\.event))
-        binds.append(messages.map { StoredJSON.encode($0.payload) })
+        binds.append(documents.payloads)
     }
 }
 
@@ -410,6 +415,14 @@ struct CreateTask: RowsStatement {
     var commit: TaskCommit
     var actor: Actor
     var messages: [OutboxMessage]
+    let documents: WriteDocuments
+
+    init(commit: TaskCommit, actor: Actor, messages: [OutboxMessage]) throws {
+        self.commit = commit
+        self.actor = actor
+        self.messages = messages
+        documents = try WriteDocuments(commit, messages: messages)
+    }
 
     func makeBindings() -> PostgresBindings {
         let record = commit.record
@@ -418,8 +431,8 @@ struct CreateTask: RowsStatement {
         binds.append(record.createdAt.microseconds)
         binds.append(record.updatedAt.microseconds)
         binds.append(record.updatedBy)
-        TaskRow.bind(record.content, to: &binds)
-        ChangeRecord.bind(commit, actor: actor, comment: nil, messages: messages, to: &binds)
+        TaskRow.bind(record.content, documents, to: &binds)
+        ChangeRecord.bind(commit, actor: actor, comment: nil, messages: messages, documents, to: &binds)
         return binds
     }
 }
@@ -442,16 +455,42 @@ struct UpdateTask: RowsStatement {
     var actor: Actor
     var comment: String?
     var messages: [OutboxMessage]
+    let documents: WriteDocuments
+
+    init(commit: TaskCommit, expectedVersion: Int64, actor: Actor, comment: String?, messages: [OutboxMessage]) throws {
+        self.commit = commit
+        self.expectedVersion = expectedVersion
+        self.actor = actor
+        self.comment = comment
+        self.messages = messages
+        documents = try WriteDocuments(commit, messages: messages)
+    }
 
     func makeBindings() -> PostgresBindings {
         let record = commit.record
         var binds = Filter.binds(record.version, record.updatedAt.microseconds)
         binds.append(commit.action == .deleted ? record.updatedAt.microseconds : nil)
         binds.append(record.updatedBy)
-        TaskRow.bind(record.content, to: &binds)
+        TaskRow.bind(record.content, documents, to: &binds)
         binds.append(record.number)
         binds.append(expectedVersion)
-        ChangeRecord.bind(commit, actor: actor, comment: comment, messages: messages, to: &binds)
+        ChangeRecord.bind(commit, actor: actor, comment: comment, messages: messages, documents, to: &binds)
         return binds
+    }
+}
+
+/// The JSON texts a task write stores, encoded before its statement is bound: encoding can
+/// fail, binding cannot.
+struct WriteDocuments {
+    var attachments: String
+    var metadata: String
+    var changes: String
+    var payloads: [String]
+
+    init(_ commit: TaskCommit, messages: [OutboxMessage]) throws {
+        attachments = try StoredJSON.encode(commit.record.content.attachments)
+        metadata = try StoredJSON.encode(commit.record.content.metadata)
+        changes = try StoredJSON.encode(commit.changes)
+        payloads = try messages.map { try StoredJSON.encode($0.payload) }
     }
 }

@@ -33,12 +33,12 @@ extension SQLiteStore: CatalogStore {
     private func fetchAccounts(where condition: String, _ arguments: StatementArguments) async throws -> [Account] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, tenant_id, name, number FROM accounts WHERE \(condition) ORDER BY name", arguments: arguments)
-                .map { Account(id: UUID(uuidString: $0["id"])!, tenantID: UUID(uuidString: $0["tenant_id"])!, name: $0["name"], number: $0["number"]) }
+                .map { Account(id: try storedUUID($0["id"]), tenantID: try storedUUID($0["tenant_id"]), name: $0["name"], number: $0["number"]) }
         }
     }
 
     public func createBusiness(named name: String, timeZone: String, in tenantID: UUID) async throws -> Business {
-        guard TimeZone(identifier: timeZone) != nil else {
+        guard TimeZoneName.zone(timeZone) != nil else {
             throw TaskportError.invalid([FieldProblem("timeZone", "'\(timeZone)' is not an IANA time zone such as Europe/London")])
         }
         let id = UUID()
@@ -69,7 +69,7 @@ extension SQLiteStore: CatalogStore {
             try Row.fetchAll(db, sql: "SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE \(condition) ORDER BY number", arguments: arguments)
                 .map { row in
                     Business(
-                        id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, name: row["name"],
+                        id: try storedUUID(row["id"]), tenantID: try storedUUID(row["tenant_id"]), name: row["name"],
                         timeZone: row["time_zone"], number: row["number"]
                     )
                 }
@@ -104,7 +104,7 @@ extension SQLiteStore: CatalogStore {
         try await insert(unique: "the \(kind.rawValue) '\(value)' exists already") { db in
             try db.execute(
                 sql: "INSERT INTO task_attributes (id, tenant_id, kind, value, configuration, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [attribute.id.text, tenantID.text, kind.rawValue, value, StoredJSON.encode(configuration), Timestamp.now().microseconds]
+                arguments: [attribute.id.text, tenantID.text, kind.rawValue, value, try StoredJSON.encode(configuration), Timestamp.now().microseconds]
             )
         }
         return attribute
@@ -118,7 +118,7 @@ extension SQLiteStore: CatalogStore {
                 arguments: [tenantID.text, kind?.rawValue, kind?.rawValue]
             ).map { row in
                 TaskAttribute(
-                    id: UUID(uuidString: row["id"])!, tenantID: tenantID, kind: TaskAttribute.Kind(rawValue: row["kind"]) ?? .type,
+                    id: try storedUUID(row["id"]), tenantID: tenantID, kind: TaskAttribute.Kind(rawValue: row["kind"]) ?? .type,
                     value: row["value"], configuration: try StoredJSON.decode(JSONObject.self, from: row["configuration"])
                 )
             }

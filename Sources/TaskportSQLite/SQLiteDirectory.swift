@@ -35,7 +35,7 @@ extension SQLiteStore: DirectoryStore {
                     INSERT INTO users (id, tenant_id, email, name, roles, created_at, number)
                     VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(number), 0) + 1 FROM users))
                     """,
-                arguments: [user.id.text, tenantID.text, email, name, StoredJSON.encode(roles), Timestamp.now().microseconds]
+                arguments: [user.id.text, tenantID.text, email, name, try StoredJSON.encode(roles), Timestamp.now().microseconds]
             )
             return try Int64.fetchOne(db, sql: "SELECT number FROM users WHERE id = ?", arguments: [user.id.text]) ?? 0
         }
@@ -49,10 +49,34 @@ extension SQLiteStore: DirectoryStore {
     public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE users SET password_hash = ? WHERE id = ? AND tenant_id = ?",
+                sql: "UPDATE users SET password_hash = ?, token_generation = token_generation + 1 WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 arguments: [hash, userID.text, tenantID.text]
             )
             if db.changesCount == 0 { throw TaskportError.notFound("User not found") }
+            try db.execute(sql: "DELETE FROM refresh_tokens WHERE user_id = ?", arguments: [userID.text])
+        }
+    }
+
+    public func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws {
+        let now = Timestamp.now().microseconds
+        try await writer.write { db in
+            if disabled || deleting {
+                try db.execute(
+                    sql: """
+                        UPDATE users SET disabled_at = coalesce(disabled_at, ?), token_generation = token_generation + 1,
+                            deleted_at = CASE WHEN ? THEN coalesce(deleted_at, ?) ELSE deleted_at END
+                        WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
+                        """,
+                    arguments: [now, deleting, now, userID.text, tenantID.text]
+                )
+            } else {
+                try db.execute(
+                    sql: "UPDATE users SET disabled_at = NULL WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                    arguments: [userID.text, tenantID.text]
+                )
+            }
+            if db.changesCount == 0 { throw TaskportError.notFound("User not found") }
+            try db.execute(sql: "DELETE FROM refresh_tokens WHERE user_id = ?", arguments: [userID.text])
         }
     }
 
@@ -60,7 +84,7 @@ extension SQLiteStore: DirectoryStore {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND password_hash IS NOT NULL ORDER BY number",
+                sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND password_hash IS NOT NULL AND disabled_at IS NULL ORDER BY number",
                 arguments: [email]
             ).map { row in
                 let user = try Self.user(row)
@@ -83,8 +107,8 @@ extension SQLiteStore: DirectoryStore {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number, t.expires_at
-                    FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?
+                    SELECT \(Self.userColumnList(of: "u")), t.expires_at
+                    FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.disabled_at IS NULL
                     """,
                 arguments: [hash]
             )
@@ -104,7 +128,7 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func users(in tenantID: UUID) async throws -> [User] {
-        try await fetchUsers(where: "tenant_id = ?", [tenantID.text])
+        try await fetchUsers(where: "tenant_id = ? AND deleted_at IS NULL", [tenantID.text])
     }
 
     public func createTeam(in tenantID: UUID, name: String) async throws -> Team {
@@ -156,8 +180,8 @@ extension SQLiteStore: DirectoryStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number FROM api_keys k JOIN users u ON u.id = k.user_id
-                        WHERE k.secret_hash = ? AND k.revoked_at IS NULL
+                        SELECT \(Self.userColumnList(of: "u")) FROM api_keys k JOIN users u ON u.id = k.user_id
+                        WHERE k.secret_hash = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL
                         """
                 ),
                 arguments: [hash]
@@ -194,6 +218,16 @@ extension SQLiteStore: DirectoryStore {
                 sql: "SELECT name FROM credentials WHERE id = ? AND surface = ? AND tenant_id = ? AND revoked_at IS NULL",
                 arguments: [id.text, surface, tenantID.text]
             ).map { Credential(id: id, tenantID: tenantID, surface: surface, name: $0["name"]) }
+        }
+    }
+
+    public func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE credentials SET revoked_at = ? WHERE id = ? AND surface = ? AND tenant_id = ? AND revoked_at IS NULL",
+                arguments: [Timestamp.now().microseconds, id.text, surface, tenantID.text]
+            )
+            return db.changesCount > 0
         }
     }
 
@@ -238,23 +272,30 @@ extension SQLiteStore: DirectoryStore {
                     db, sql: "SELECT user_id FROM team_members WHERE team_id = ? ORDER BY user_id", arguments: [id]
                 )
                 return Team(
-                    id: UUID(uuidString: id)!, tenantID: UUID(uuidString: row["tenant_id"])!, name: row["name"],
+                    id: try storedUUID(id), tenantID: try storedUUID(row["tenant_id"]), name: row["name"],
                     memberIDs: members.compactMap { UUID(uuidString: $0) }
                 )
             }
         }
     }
 
-    private static func tenant(_ row: Row) -> Tenant {
-        Tenant(id: UUID(uuidString: row["id"])!, name: row["name"], createdAt: Timestamp(microseconds: row["created_at"]))
+    private static func tenant(_ row: Row) throws -> Tenant {
+        Tenant(id: try storedUUID(row["id"]), name: row["name"], createdAt: Timestamp(microseconds: row["created_at"]))
     }
 
-    static let userColumns = "id, tenant_id, email, name, roles, number"
+    static let userColumns = userColumnList(of: "users")
+
+    /// The columns `user(_:)` reads, of the users table under this name.
+    static func userColumnList(of table: String) -> String {
+        ["id", "tenant_id", "email", "name", "roles", "number", "token_generation"].map { "\(table).\($0)" }.joined(separator: ", ")
+            + ", \(table).disabled_at IS NOT NULL AS disabled"
+    }
 
     private static func user(_ row: Row) throws -> User {
         User(
-            id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, email: row["email"],
-            name: row["name"], roles: try StoredJSON.decode([String].self, from: row["roles"]), number: row["number"]
+            id: try storedUUID(row["id"]), tenantID: try storedUUID(row["tenant_id"]), email: row["email"],
+            name: row["name"], roles: try StoredJSON.decode([String].self, from: row["roles"]), number: row["number"],
+            tokenGeneration: row["token_generation"], isDisabled: row["disabled"]
         )
     }
 }

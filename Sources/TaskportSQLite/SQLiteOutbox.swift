@@ -131,7 +131,7 @@ extension SQLiteStore: OutboxStore {
                 arguments: arguments
             ).map { row in
                 Webhook(
-                    id: UUID(uuidString: row["id"])!, tenantID: UUID(uuidString: row["tenant_id"])!, url: row["url"],
+                    id: try storedUUID(row["id"]), tenantID: try storedUUID(row["tenant_id"]), url: row["url"],
                     secret: row["secret"], createdAt: Timestamp(microseconds: row["created_at"])
                 )
             }
@@ -143,10 +143,10 @@ extension SQLiteStore: OutboxStore {
     static func outboxEntry(_ row: Row) throws -> OutboxEntry {
         OutboxEntry(
             message: OutboxMessage(
-                id: UUID(uuidString: row["id"])!, channel: OutboxMessage.Channel(rawValue: row["channel"]) ?? .email,
+                id: try storedUUID(row["id"]), channel: OutboxMessage.Channel(rawValue: row["channel"]) ?? .email,
                 recipient: row["recipient"], event: row["event"], payload: try StoredJSON.decode(JSONObject.self, from: row["payload"])
             ),
-            tenantID: UUID(uuidString: row["tenant_id"])!,
+            tenantID: try storedUUID(row["tenant_id"]),
             taskID: (row["task_id"] as String?).flatMap { UUID(uuidString: $0) },
             state: OutboxState(rawValue: row["state"]) ?? .pending,
             attempts: row["attempts"], lastError: row["last_error"],

@@ -63,7 +63,7 @@ extension SQLiteStore: TaskStore {
             let id = UUID()
             try db.cachedStatement(sql: TaskColumns.insert).execute(
                 arguments: [id.text, creation.tenantID.text, creation.actor.userID?.text, now.microseconds, now.microseconds, creation.actor.name]
-                    + TaskColumns.arguments(content)
+                    + (try TaskColumns.arguments(content))
             )
             let record = TaskRecord(
                 id: id, number: db.lastInsertedRowID, tenantID: creation.tenantID,
@@ -151,7 +151,7 @@ extension SQLiteStore: TaskStore {
             try Self.checkReferences(of: record.content, changedFrom: current.content, in: mutation.tenantID, db)
             try db.cachedStatement(sql: TaskColumns.update).execute(
                 arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil, record.updatedBy]
-                    + TaskColumns.arguments(record.content) + [record.number, current.version]
+                    + (try TaskColumns.arguments(record.content)) + [record.number, current.version]
             )
             try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
             return record
@@ -243,7 +243,7 @@ extension SQLiteStore: TaskStore {
             arguments: [
                 record.tenantID.text, record.id.text, record.version, commit.action.rawValue,
                 record.updatedAt.microseconds, actor.userID?.text, actor.name, actor.surface,
-                StoredJSON.encode(commit.changes), comment,
+                try StoredJSON.encode(commit.changes), comment,
             ]
         )
         for message in outbox + (try webhookMessages(for: commit, actor: actor, db)) {
@@ -252,7 +252,7 @@ extension SQLiteStore: TaskStore {
             ).execute(
                 arguments: [
                     message.id.text, record.tenantID.text, record.id.text, message.channel.rawValue,
-                    message.recipient, message.event, StoredJSON.encode(message.payload),
+                    message.recipient, message.event, try StoredJSON.encode(message.payload),
                     record.updatedAt.microseconds, record.updatedAt.microseconds,
                 ]
             )
@@ -299,13 +299,13 @@ enum TaskColumns {
     }()
 
     /// The values of `content`'s columns, in order.
-    static func arguments(_ task: TaskContent) -> StatementArguments {
+    static func arguments(_ task: TaskContent) throws -> StatementArguments {
         [
             task.title, task.notes, task.type, task.status, task.priority, task.completed,
             task.dueAt?.microseconds, task.timeZone, task.subjectID, task.scopeID,
             task.assignee?.kind == .user ? task.assignee?.id.text : nil,
             task.assignee?.kind == .team ? task.assignee?.id.text : nil,
-            task.responsibleID?.text, StoredJSON.encode(task.attachments), StoredJSON.encode(task.metadata),
+            task.responsibleID?.text, try StoredJSON.encode(task.attachments), try StoredJSON.encode(task.metadata),
             task.notifyByEmail, task.reminded, task.visibleToEveryone, task.assignedByID?.text, task.assignmentComment,
             task.activityID?.text, task.listItemID, task.externalID,
         ]
@@ -351,9 +351,9 @@ enum TaskColumns {
         content.listItemID = optional(.listItemID)
         content.externalID = optional(.externalID)
         return TaskRecord(
-            id: uuid(.id)!,
+            id: try storedUUID(value(.id)),
             number: value(.number),
-            tenantID: uuid(.tenantID)!,
+            tenantID: try storedUUID(value(.tenantID)),
             creatorID: uuid(.creatorID),
             content: content,
             version: value(.version),
@@ -367,4 +367,32 @@ enum TaskColumns {
 extension UUID {
     /// The stored form: lowercase, hyphenated.
     var text: String { uuidString.lowercased() }
+}
+
+/// A UUID read back from a text column; one that does not parse is a fault of the file, thrown
+/// rather than trapped on, so one bad row cannot stop the server.
+func storedUUID(_ text: String) throws -> UUID {
+    guard let id = UUID(uuidString: text) else {
+        throw StoredValueError(description: "'\(text)' in the database is not a UUID")
+    }
+    return id
+}
+
+/// A value in the database that Taskport could not have written.
+struct StoredValueError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension DatabaseError: TaskportErrorConvertible {
+    /// A file that cannot be written (disk full, read-only, I/O failing) or stays locked is
+    /// `.unavailable`: the request changed nothing and may be sent again later.
+    public var taskportError: TaskportError? {
+        switch resultCode {
+        case .SQLITE_FULL: .unavailable("The database's disk is full; nothing was changed", retryAfter: 30)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_PERM:
+            .unavailable("The database cannot be written just now; nothing was changed", retryAfter: 30)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("The database is busy; nothing was changed", retryAfter: 1)
+        default: nil
+        }
+    }
 }

@@ -23,6 +23,9 @@ enum Schema {
         migrator.registerMigration("v6: webhooks, delivery bookkeeping, reminders") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7: token generations, disabled and deleted users") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -226,5 +229,13 @@ enum Schema {
         CREATE INDEX outbox_by_tenant ON outbox_messages (tenant_id, state, created_at);
         CREATE INDEX tasks_owing_reminders ON tasks (due_at)
             WHERE notify_by_email = 1 AND reminded = 0 AND deleted_at IS NULL AND responsible_id IS NOT NULL;
+        """
+
+    /// A user's token generation (every token carries the one it was issued in), and disabled or
+    /// deleted users, whose credentials all fail.
+    private static let v7 = """
+        ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+        ALTER TABLE users ADD COLUMN deleted_at INTEGER;
         """
 }

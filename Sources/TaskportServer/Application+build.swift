@@ -19,12 +19,18 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Runs the outbox delivery worker and the due-date reminders; nil runs neither.
     public var notifications: NotificationSettings?
+    /// Timeouts for idle connections and slow requests, and how shutdown drains.
+    public var connections: ConnectionLimits
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
+        connections: ConnectionLimits = ConnectionLimits()
+    ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
         self.notifications = notifications
+        self.connections = connections
     }
 }
 
@@ -68,8 +74,10 @@ public func buildApplication(
         )
         services.append(DueDateReminders(store: store, interval: notifications.reminderInterval, logger: logger))
     }
+    let limits = configuration.connections
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionPolicy(limits: limits)], idleTimeout: limits.idleTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,
         logger: logger

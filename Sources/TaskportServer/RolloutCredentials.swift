@@ -17,6 +17,11 @@ public enum RolloutCredentials {
         return (token, credential)
     }
 
+    /// Revokes a Rollout credential of the tenant; false when it has no such live one.
+    public static func revoke(_ id: UUID, in tenantID: UUID, of store: any DirectoryStore) async throws -> Bool {
+        try await store.revokeCredential(id, surface: RolloutSurface.name, in: tenantID)
+    }
+
     /// Whether a token and credential id still authenticate as the principal.
     static func isValid(_ token: String, _ credentialID: String, for principal: Principal, in store: any DirectoryStore) async throws -> Bool {
         guard let id = UUID(uuidString: credentialID),

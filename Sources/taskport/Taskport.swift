@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
+import TaskportHTTP
 import TaskportPostgres
 import TaskportSQLite
 import TaskportServer
@@ -20,6 +21,21 @@ struct Taskport: AsyncParsableCommand {
         ],
         defaultSubcommand: Serve.self
     )
+
+    /// Every command logs through the redacting handler, so no credential reaches a log line.
+    static func main() async {
+        RedactingLogHandler.bootstrap()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Every setting can come from a flag or from the environment variable named in its help.
@@ -221,7 +237,8 @@ struct TenantOption: ParsableArguments {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage a tenant's users.", subcommands: [Create.self, List.self, Password.self]
+        commandName: "user", abstract: "Manage a tenant's users.",
+        subcommands: [Create.self, List.self, Password.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -259,15 +276,68 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List users.")
+        static let configuration = CommandConfiguration(abstract: "List users (a disabled one is marked so).")
         @OptionGroup var store: DatabaseOptions
         @OptionGroup var tenant: TenantOption
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for user in try await database.users(in: tenantID) {
-                print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))")
+                let state = user.isDisabled ? "\tdisabled" : ""
+                print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))\(state)")
             }
+        }
+    }
+
+    /// The user of `tenant` with `email`, or a validation error naming what is missing.
+    static func find(_ email: String, in tenant: TenantOption, _ store: DatabaseOptions) async throws -> (any TaskportStore, User) {
+        let (database, tenantID) = try await tenant.open(store)
+        guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+        return (database, user)
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: every API key, token and password of theirs stops working at once, on every server."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(true, deleting: false, user: user.id, in: user.tenantID)
+            print("disabled \(user.email)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a disabled user again: their API keys and password work again; tokens issued before stay dead."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(false, deleting: false, user: user.id, in: user.tenantID)
+            print("enabled \(user.email)")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a user: disabled for good and no longer listed. Their tasks and history stay, naming them."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(true, deleting: true, user: user.id, in: user.tenantID)
+            print("deleted \(user.email)")
         }
     }
 }
@@ -360,8 +430,26 @@ struct APIKeyCommand: AsyncParsableCommand {
 
 struct RolloutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rollout", abstract: "Credentials for Rollout clients.", subcommands: [Token.self]
+        commandName: "rollout", abstract: "Credentials for Rollout clients.", subcommands: [Token.self, Revoke.self]
     )
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a Rollout credential by its id (the X-Rollout-Credential-Id): every call naming it is refused from then on."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Argument(help: "The credential's id.") var id: String
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let credentialID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a credential id") }
+            guard try await RolloutCredentials.revoke(credentialID, in: tenantID, of: database) else {
+                throw ValidationError("No live Rollout credential \(id) in tenant '\(tenant.tenant)'")
+            }
+            print("revoked \(id)")
+        }
+    }
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -520,7 +608,7 @@ struct AttributeCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for attribute in try await database.attributes(kind, in: tenantID) {
-                print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(StoredJSON.encode(attribute.configuration))")
+                print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(try StoredJSON.encode(attribute.configuration))")
             }
         }
     }

@@ -26,7 +26,7 @@ import Testing
     @Test(arguments: [
         "", "2026-11-24", "2026-11-24T09:21Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
         "2026-11-24T24:00:00Z", "2026-11-23T09:21:18", "2026-11-23T09:21:18.Z", "2026-11-23T09:21:18+0100",
-        "not a date", "2026-11-23T09:21:18Z trailing",
+        "not a date", "2026-11-23T09:21:18Z trailing", "0000-01-01T00:00:00Z", "0000-02-29T12:00:00+01:00",
     ])
     func rejectsWhatIsNotRFC3339(_ text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
@@ -221,5 +221,56 @@ import Testing
         // FIPS 180-2's "abc" example: hashes stored by earlier versions must keep matching.
         #expect(APIKeySecret.hash(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect([0x00, 0x0F, 0xA0, 0xFF].hexadecimal == "000fa0ff")
+    }
+}
+
+@Suite struct InputLimitTests {
+    @Test func timeZonesAreIANANames() {
+        for name in ["Europe/London", "America/New_York", "UTC", "Asia/Kolkata"] {
+            #expect(TimeZoneName.zone(name) != nil, "\(name)")
+        }
+        for name in ["GMT+14:01", "GMT+5", "UTC+01:00", "+0100", "Mars/Olympus", "", "europe/london"] {
+            #expect(TimeZoneName.zone(name) == nil, "\(name)")
+        }
+        var content = TaskContent(title: "t")
+        content.timeZone = "GMT+14:01"
+        #expect(content.problems().map(\.field) == ["timeZone"])
+    }
+
+    /// `metadata` as deep as the limit allows is accepted; one level more, or more bytes, is not.
+    @Test func metadataHasADepthAndASize() {
+        func nested(_ levels: Int) -> JSONObject {
+            var value: JSONObject = [:]
+            for _ in 1..<levels { value = ["a": .object(value)] }
+            return value
+        }
+        var content = TaskContent(title: "t")
+        content.metadata = nested(TaskLimits.metadataDepth)
+        #expect(content.problems().isEmpty)
+        content.metadata = nested(TaskLimits.metadataDepth + 1)
+        #expect(content.problems().map(\.field) == ["metadata"])
+        content.metadata = ["list": .array([.array([])])]
+        #expect(content.problems().isEmpty)
+        content.metadata = ["big": .string(String(repeating: "x", count: TaskLimits.metadataBytes))]
+        #expect(content.problems().map(\.field) == ["metadata"])
+        content.metadata = ["big": .string(String(repeating: "x", count: TaskLimits.metadataBytes - 100))]
+        #expect(content.problems().isEmpty)
+    }
+
+    /// Whatever validation lets through encodes, and decodes back, with room to spare for the
+    /// records and audit entries that wrap it.
+    @Test func acceptedMetadataEncodesInsideEveryWrapper() throws {
+        var value: JSONValue = .string("leaf")
+        for level in 1..<TaskLimits.metadataDepth {
+            value = level.isMultiple(of: 2) ? .array([value]) : .object(["k": value])
+        }
+        var content = TaskContent(title: "t")
+        guard case .object(let object) = JSONValue.object(["root": value]) else { return }
+        content.metadata = object
+        #expect(content.problems().isEmpty)
+        var wrapped: JSONValue = .object(content.metadata)
+        for _ in 0..<10 { wrapped = .object(["changes": .array([.object(["from": .null, "to": wrapped])])]) }
+        let text = try StoredJSON.encode(wrapped)
+        #expect(try StoredJSON.decode(JSONValue.self, from: text) == wrapped)
     }
 }

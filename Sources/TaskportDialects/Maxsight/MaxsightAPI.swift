@@ -25,7 +25,7 @@ public enum MaxsightSurface {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(MaxsightErrorEnvelope()))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("apikey")!)))
-            .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RequestBodyMiddleware())
         try MaxsightAPI(store: store).registerHandlers(
             on: group, serverURL: URL(string: "/v5")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -169,6 +169,7 @@ struct MaxsightErrorEnvelope: ErrorEnvelope {
             case .conflict(let message): (.conflict, "conflict", message)
             case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed", error.message)
             case .preconditionRequired(let message): (.preconditionRequired, "precondition_required", message)
+            case .unavailable(let message, _): (.serviceUnavailable, "service_unavailable", message)
             }
         var response = Response.json(status, ["code": code, "message": message])
         response.headers.append(contentsOf: error.conventionalHeaders)

@@ -25,7 +25,7 @@ public enum NativeSurface {
             .add(middleware: SurfaceErrorMiddleware(ProblemEnvelope()))
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag, .location]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
-            .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RequestBodyMiddleware())
         try NativeAPI(store: store).registerHandlers(
             on: group, serverURL: Servers.Server1.url(),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -138,6 +138,9 @@ package struct NativeAPI: APIProtocol {
         var configuration: JSONObject = [:]
         if let settings = body.configuration?.additionalProperties {
             configuration = try JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(settings))
+        }
+        if let problem = JSONValue.object(configuration).limitProblem() {
+            throw TaskportError.invalid([FieldProblem("configuration", problem)])
         }
         let attribute = try await store.createAttribute(kind, value: value, configuration: configuration, in: principal.tenantID)
         return .created(.init(body: .json(.init(attribute))))

@@ -27,6 +27,7 @@ struct ProblemEnvelope: ErrorEnvelope {
             case .conflict: (.conflict, "conflict")
             case .methodNotAllowed: (.methodNotAllowed, "method-not-allowed")
             case .preconditionRequired: (.preconditionRequired, "precondition-required")
+            case .unavailable: (.serviceUnavailable, "unavailable")
             }
         var problems: [FieldProblem]?
         if case .invalid(let list) = error { problems = list }

@@ -32,7 +32,7 @@ public enum NexudusSurface {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(NexudusErrorEnvelope()))
             .add(middleware: NexudusAuthenticator(directory: store, tokens: tokens))
-            .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RequestBodyMiddleware())
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
             on: group, serverURL: URL(string: "/")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])

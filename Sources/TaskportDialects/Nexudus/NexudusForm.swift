@@ -85,7 +85,7 @@ struct NexudusForm {
             problems.append(NexudusFieldError("ResponsibleId", "does not name an admin user", attempted: JSONValue(responsibleID)))
         }
         guard let business, let customer, let responsible else { return .failure(NexudusValidationResult(problems)) }
-        let zone = TimeZone(identifier: business.timeZone) ?? Self.utcZone
+        let zone = TimeZoneName.zone(business.timeZone) ?? Self.utcZone
         switch dueAt(in: zone, current: current) {
         case .success(let dueAt):
             return .success(Resolved(business: business, customer: customer, responsible: responsible, dueAt: dueAt))
@@ -97,7 +97,7 @@ struct NexudusForm {
     /// The due date the client means. A field sent back as the record showed it is unchanged;
     /// the one that changed wins; both changed must agree.
     func dueAt(in zone: TimeZone, current: TaskContent?) -> Result<Sent<Timestamp>, NexudusValidationResult> {
-        let local: Sent<Timestamp> = dueDateLocal.map { $0.map { Timestamp(wallClock: $0, in: zone)! } }
+        let local: Sent<Timestamp> = dueDateLocal.map { text in text.flatMap { Timestamp(wallClock: $0, in: zone) } }
         switch (dueDate, local) {
         case (nil, nil): return .success(nil)
         case (let utc?, nil): return .success(utc)
@@ -105,12 +105,13 @@ struct NexudusForm {
         case (let utc?, let local?):
             if utc == local { return .success(utc) }
             let stored = current?.dueAt
-            let storedZone = current?.timeZone.flatMap(TimeZone.init(identifier:)) ?? zone
-            if Self.sameWallClock(dueDateLocal!, stored, storedZone) { return .success(utc) }
+            let storedZone = current?.timeZone.flatMap(TimeZoneName.zone) ?? zone
+            let sentLocal = dueDateLocal ?? nil
+            if Self.sameWallClock(sentLocal, stored, storedZone) { return .success(utc) }
             if utc == stored { return .success(local) }
             let problem = NexudusFieldError(
                 "DueDateLocal", "does not match DueDate in the business's time zone (\(zone.identifier))",
-                attempted: JSONValue(dueDateLocal!)
+                attempted: JSONValue(sentLocal)
             )
             return .failure(NexudusValidationResult([problem]))
         }
@@ -193,7 +194,7 @@ struct NexudusForm {
         }
     }
 
-    static let utcZone = TimeZone(identifier: "UTC")!
+    static let utcZone = TimeZone.gmt
 
     /// `DueDate` is UTC: RFC 3339 with an offset, or a date-time without one read as UTC.
     static func utc(_ text: String) -> Timestamp? {

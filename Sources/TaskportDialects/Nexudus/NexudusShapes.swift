@@ -32,7 +32,7 @@ package struct NexudusReferences: Sendable {
     /// The time zone a task's local due time is shown in: its business's, else its own, else UTC.
     func timeZone(of task: TaskContent) -> TimeZone {
         let name = task.scopeID.flatMap { businesses[$0]?.timeZone } ?? task.timeZone
-        return name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        return name.flatMap(TimeZoneName.zone) ?? TimeZone.gmt
     }
 }
 

@@ -25,7 +25,7 @@ public enum RolloutSurface {
             .add(middleware: SurfaceErrorMiddleware(RolloutErrorEnvelope()))
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
             .add(middleware: RolloutAuthenticator(directory: store, tokens: tokens))
-            .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RequestBodyMiddleware(alsoJSON: ["text/plain"]))
             .add(middleware: RolloutNullMembers())
         try RolloutAPI(store: store, views: views).registerHandlers(
             on: group, serverURL: URL(string: "/api")!,
@@ -126,7 +126,7 @@ struct RolloutAPI: APIProtocol {
         }
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PostTasks.Output.Created.Headers(eTag: EntityTag.of(task))
-        return .created(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
+        return .created(.init(headers: headers, body: try .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func getTasksId(_ input: Operations.GetTasksId.Input) async throws -> Operations.GetTasksId.Output {
@@ -134,7 +134,7 @@ struct RolloutAPI: APIProtocol {
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.id), in: principal.tenantID))
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.GetTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
-        return .ok(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
+        return .ok(.init(headers: headers, body: try .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func putTasksId(_ input: Operations.PutTasksId.Input) async throws -> Operations.PutTasksId.Output {
@@ -157,7 +157,7 @@ struct RolloutAPI: APIProtocol {
         }
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.PutTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))
-        return .ok(.init(headers: headers, body: .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
+        return .ok(.init(headers: headers, body: try .answer(rendered, as: RolloutMediaType.preferred(input.headers.accept))))
     }
 
     func deleteTasksId(_ input: Operations.DeleteTasksId.Input) async throws -> Operations.DeleteTasksId.Output {
@@ -237,11 +237,11 @@ protocol RolloutAnswerPart: Sendable, Hashable {
 
 extension RolloutTaskAnswer {
     /// The task in the media type the client prefers.
-    static func answer(_ task: RolloutTask, as type: RolloutMediaType) -> Self {
+    static func answer(_ task: RolloutTask, as type: RolloutMediaType) throws -> Self {
         switch type {
         case .json: .json(task)
-        case .text: .plainText(HTTPBody(task.jsonText))
-        case .multipart: .multipartForm(MultipartBody(task.multipartParts.map(Part.undocumented)))
+        case .text: .plainText(HTTPBody(try task.jsonText()))
+        case .multipart: .multipartForm(MultipartBody(try task.multipartParts().map(Part.undocumented)))
         }
     }
 }
@@ -294,7 +294,7 @@ struct RolloutErrorEnvelope: ErrorEnvelope {
     private func render(_ status: HTTPResponse.Status, _ message: String, to request: Request) -> Response {
         let accepted = request.headers[values: .accept].flatMap { $0.split(separator: ",") }
             .map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
-        let json = StoredJSON.encode(["errorMessage": message])
+        let json = (try? StoredJSON.encode(["errorMessage": message])) ?? #"{"errorMessage":"The server could not write the error"}"#
         switch RolloutMediaType.preferred(accepted) {
         case .json:
             return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: json)))

@@ -57,14 +57,14 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
 
     /// The task as `multipart/form-data`: one part per member. Strings and booleans are
     /// `text/plain` parts; `null` is an empty part; `originalIds` and `original` are JSON parts.
-    var multipartParts: [MultipartRawPart] {
-        members.map { key, value in
+    func multipartParts() throws -> [MultipartRawPart] {
+        try members.map { key, value in
             let (text, contentType): (String, String) =
                 switch value {
                 case .string(let string): (string, "text/plain")
                 case .bool(let bool): (bool ? "true" : "false", "text/plain")
                 case .null: ("", "text/plain")
-                default: (StoredJSON.encode(value), "application/json")
+                default: (try StoredJSON.encode(value), "application/json")
                 }
             return MultipartRawPart(
                 name: key.rawValue, headerFields: [.contentType: contentType], body: HTTPBody(text)
@@ -73,7 +73,7 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
     }
 
     /// The task as a JSON text, for `text/plain`.
-    var jsonText: String { StoredJSON.encode(self) }
+    func jsonText() throws -> String { try StoredJSON.encode(self) }
 }
 
 /// One page of tasks: `results` and `nextCursor`.
@@ -147,7 +147,7 @@ struct RolloutInput: Equatable {
         return patch
     }
 
-    /// Reads the form fields of a multipart body, each at most `limit` bytes.
+    /// Reads the form fields of a multipart body. Each must be valid UTF-8 and sent once.
     static func form<Part: Sendable & Hashable>(
         _ body: MultipartBody<Part>, fields: (Part) -> (name: String, body: HTTPBody)?
     ) async throws -> [String: String] {
@@ -155,8 +155,16 @@ struct RolloutInput: Equatable {
         do {
             for try await part in body {
                 guard let (name, content) = fields(part) else { continue }
-                values[name] = try await String(collecting: content, upTo: BodyLimit.maximumBytes)
+                let bytes = try await Data(collecting: content, upTo: BodyLimit.maximumBytes)
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw TaskportError.malformed("\(name): is not valid UTF-8")
+                }
+                guard values.updateValue(text, forKey: name) == nil else {
+                    throw TaskportError.malformed("\(name): is sent more than once")
+                }
             }
+        } catch let error as TaskportError {
+            throw error
         } catch {
             // The body is in memory already: anything that goes wrong reading it is the client's.
             throw TaskportError.malformed("The multipart/form-data body is malformed: \(error)")

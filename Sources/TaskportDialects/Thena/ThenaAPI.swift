@@ -27,7 +27,7 @@ public enum ThenaSurface {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(ThenaErrorEnvelope()))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("x-api-key")!)))
-            .add(middleware: BodyLimitMiddleware())
+            .add(middleware: RequestBodyMiddleware())
         try ThenaAPI(store: store).registerHandlers(
             on: group, serverURL: URL(string: "/")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+/// Keeps credentials out of every log line: API keys, bearer and refresh tokens, JWTs,
+/// passwords, cookies, the credential headers of every surface and passwords in URLs are
+/// replaced with `***` in the message and in every metadata value, whoever logs them.
+public struct RedactingLogHandler: LogHandler {
+    var wrapped: any LogHandler
+
+    public init(_ wrapped: any LogHandler) {
+        self.wrapped = wrapped
+    }
+
+    /// Makes every logger of the process redact, writing to standard error as swift-log does by default.
+    public static func bootstrap() {
+        LoggingSystem.bootstrap { label in RedactingLogHandler(StreamLogHandler.standardError(label: label)) }
+    }
+
+    public var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { wrapped.metadataProvider }
+        set { wrapped.metadataProvider = newValue }
+    }
+
+    public func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        wrapped.log(
+            level: level, message: "\(LogRedaction.redact(message.description))",
+            metadata: metadata.map(LogRedaction.redact), source: source, file: file, function: function, line: line
+        )
+    }
+}
+
+/// The rules `RedactingLogHandler` applies, usable on any text bound for a log.
+public enum LogRedaction {
+    /// Words that appear near every credential the rules know; a line with none of them is left as it is.
+    private static let triggers = [
+        "tpk_", "tpr_", "whsec_", "eyj", "auth", "apikey", "api-key", "api_key", "cookie", "password", "passwd",
+        "token", "secret", "credential", "://",
+    ]
+
+    private static let rules: [(NSRegularExpression, String)] = [
+        // Credential headers, as `name: value` or `name=value`, quoted or not.
+        (#"(?i)\b(authorization|proxy-authorization|apikey|x-api-key|api[-_]key|cookie|set-cookie|x-rollout-credential-id)(["']?\s*[:=]\s*["']?)(?:(?:bearer|basic)\s+)?[^"',;\]\)\s]+"#, "$1$2***"),
+        // Form and query members and JSON members that carry a secret.
+        (#"(?i)\b(password|passwd|refresh_token|access_token|client_secret|secret|token)(["']?\s*[:=]\s*["']?)[^"'&,;\]\)\s]+"#, "$1$2***"),
+        // `Bearer <token>` wherever it stands.
+        (#"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"#, "$1 ***"),
+        // Taskport's own secrets by their prefixes.
+        (#"\b(tpk_|tpr_|whsec_)[A-Za-z0-9_-]+"#, "$1***"),
+        // Any JWT.
+        (#"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"#, "***"),
+        // Passwords in URLs.
+        (#"(://[^/\s:@]*):[^@/\s]*@"#, "$1:***@"),
+    ].compactMap { pattern, template in
+        (try? NSRegularExpression(pattern: pattern)).map { ($0, template) }
+    }
+
+    /// `text` with every credential the rules recognise replaced.
+    public static func redact(_ text: String) -> String {
+        let lowered = text.lowercased()
+        guard triggers.contains(where: { lowered.contains($0) }) else { return text }
+        var result = text
+        for (expression, template) in rules {
+            let range = NSRange(result.startIndex..., in: result)
+            result = expression.stringByReplacingMatches(in: result, range: range, withTemplate: template)
+        }
+        return result
+    }
+
+    /// Metadata values are redacted; a value under a credential's name is hidden whole.
+    static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        var result = Logger.Metadata()
+        for (key, value) in metadata {
+            let name = key.lowercased()
+            let secret = ["authorization", "apikey", "api-key", "api_key", "cookie", "password", "token", "secret"]
+                .contains { name.contains($0) }
+            result[key] = secret ? "***" : redact(value)
+        }
+        return result
+    }
+
+    static func redact(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(redact(text))
+        case .stringConvertible(let convertible): .string(redact(convertible.description))
+        case .array(let values): .array(values.map(redact))
+        case .dictionary(let values): .dictionary(redact(values))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+import Logging
+import TaskportCore
+import TaskportHTTP
+import Testing
+
+@Suite struct LogRedactionTests {
+    static let key = APIKeySecret.generate().plaintext
+    static let refresh = APIKeySecret.generate(prefix: "tpr_").plaintext
+    static let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl"
+
+    @Test(arguments: [
+        "authorization: Bearer \(key)", #"["Authorization": "Bearer \#(jwt)"]"#, "apikey: \(key)", "x-api-key=\(key)",
+        "Cookie: taskport_session=s3cr3tv4lue", "grant_type=password&username=a%40b.c&password=hunter2-x",
+        "grant_type=refresh_token&refresh_token=\(refresh)", #"{"password":"hunter2-x"}"#,
+        "postgres://taskport:hunter2-x@db.internal:5432/taskport", "token \(jwt) was refused", "key \(key) unknown",
+        "X-Rollout-Credential-Id: 0b7c3f0e-5a8b-4e1d-9a59-111111111111",
+    ])
+    func credentialsAreReplaced(_ line: String) {
+        let redacted = LogRedaction.redact(line)
+        for secret in [Self.key, Self.refresh, Self.jwt, "hunter2-x", "s3cr3tv4lue", "0b7c3f0e-5a8b-4e1d-9a59-111111111111"] {
+            #expect(!redacted.contains(secret), "\(redacted)")
+        }
+        #expect(redacted.contains("***"))
+    }
+
+    @Test func plainLinesAreLeftAsTheyAre() {
+        for line in ["PATCH /v1/tasks/12", "delivered message=5e6c channel=email", "Checkpoint failed: disk I/O error"] {
+            #expect(LogRedaction.redact(line) == line)
+        }
+    }
+
+    @Test func theHandlerRedactsMessagesAndMetadata() {
+        let recorded = Recorded()
+        var logger = Logger(label: "t") { _ in RedactingLogHandler(recorded) }
+        logger.logLevel = .trace
+        logger.error("request failed with Bearer \(Self.jwt)", metadata: ["authorization": "\(Self.key)", "error": "apikey: \(Self.key)"])
+        let line = recorded.lines.withLock { $0.joined(separator: "\n") }
+        #expect(!line.contains(Self.key))
+        #expect(!line.contains(Self.jwt))
+        #expect(line.contains("request failed with Bearer ***"))
+    }
+}
+
+/// A log handler that keeps what it is given.
+final class Recorded: LogHandler, @unchecked Sendable {
+    let lines = Mutex<[String]>([])
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let text = "\(message) \((metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
+        lines.withLock { $0.append(text) }
+    }
+}
