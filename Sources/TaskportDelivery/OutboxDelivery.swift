@@ -103,7 +103,9 @@ public struct OutboxDelivery: Service {
             logger.info("delivered", metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)", "event": "\(message.event)"])
         } catch {
             let failures = entry.attempts + 1
-            let permanent = (error as? SMTPError)?.isPermanent == true || (error as? DeliveryFailure)?.permanent == true
+            let permanent =
+                (error as? SMTPError)?.isPermanent == true || (error as? DeliveryFailure)?.permanent == true
+                || (error as? WebhookSender.Failure)?.permanent == true
             let retryAt: Timestamp? =
                 permanent || failures >= policy.maxAttempts
                 ? nil : Timestamp(microseconds: Timestamp.now().microseconds + policy.delay(afterFailures: failures).microseconds)

@@ -11,16 +11,18 @@ import TaskportCore
 /// recompute it and may refuse old `t` values. `Taskport-Delivery` is the outbox message id,
 /// the same on every retry, so receivers can drop duplicates.
 public struct WebhookSender: Sendable {
-    let client: HTTPClient
+    let destinations: WebhookDestinations
     let timeout: TimeAmount
 
-    public init(client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
-        self.client = client
+    public init(destinations: WebhookDestinations = WebhookDestinations(), timeout: TimeAmount = .seconds(10)) {
+        self.destinations = destinations
         self.timeout = timeout
     }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        /// Trying again cannot help (a destination that is not allowed).
+        public var permanent = false
     }
 
     public func deliver(_ message: OutboxMessage, to webhook: Webhook, at now: Date = Date()) async throws {
@@ -33,9 +35,27 @@ public struct WebhookSender: Sendable {
         request.headers.add(name: "Taskport-Event", value: message.event)
         request.headers.add(name: "Taskport-Signature", value: Self.signature(body: body, secret: webhook.secret, at: now))
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: timeout)
-        guard (200..<300).contains(response.status.code) else {
-            throw Failure(description: "\(webhook.url) answered HTTP \(response.status.code)")
+        guard let url = URL(string: webhook.url), let host = url.host, !host.isEmpty else {
+            throw Failure(description: "\(webhook.url) is not a URL with a host", permanent: true)
+        }
+        let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+        let address = try await destinations.vettedAddress(of: host, port: port)
+        // The connection goes to the address just checked, whatever the name resolves to next;
+        // TLS still checks the certificate against the name. Redirects are not followed: a
+        // receiver cannot send the delivery on to an address that was never checked.
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.dnsOverride = [host: address.description]
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let status: UInt
+        do {
+            status = try await client.execute(request, timeout: timeout).status.code
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        guard (200..<300).contains(status) else {
+            throw Failure(description: "\(webhook.url) answered HTTP \(status)")
         }
     }
 

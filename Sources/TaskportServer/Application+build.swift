@@ -43,15 +43,18 @@ public struct NotificationSettings: Sendable {
     public var pollInterval: Duration
     /// How often due dates are checked for reminders.
     public var reminderInterval: Duration
+    /// Where webhooks may be delivered: public addresses, and the networks this allows.
+    public var webhookDestinations: WebhookDestinations
 
     public init(
         smtp: SMTPConfiguration? = nil, retry: RetryPolicy = RetryPolicy(), pollInterval: Duration = .seconds(1),
-        reminderInterval: Duration = .seconds(30)
+        reminderInterval: Duration = .seconds(30), webhookDestinations: WebhookDestinations = WebhookDestinations()
     ) {
         self.smtp = smtp
         self.retry = retry
         self.pollInterval = pollInterval
         self.reminderInterval = reminderInterval
+        self.webhookDestinations = webhookDestinations
     }
 }
 
@@ -68,7 +71,8 @@ public func buildApplication(
     if let notifications = configuration.notifications {
         services.append(
             OutboxDelivery(
-                store: store, smtp: notifications.smtp.map(SMTPClient.init), policy: notifications.retry,
+                store: store, smtp: notifications.smtp.map(SMTPClient.init),
+                webhooks: WebhookSender(destinations: notifications.webhookDestinations), policy: notifications.retry,
                 pollInterval: notifications.pollInterval, logger: logger
             )
         )

@@ -61,8 +61,13 @@ public enum DemoData {
         } else {
             tenant = try await createTenant(store)
         }
-        guard let alice = try await store.user(email: "alice@demo.taskport.test", in: tenant.id) else {
+        guard let demoAdmin = try await store.user(email: "alice@demo.taskport.test", in: tenant.id) else {
             throw TaskportError.notFound("The demo tenant exists but its user alice@demo.taskport.test does not")
+        }
+        // A new password ends the tokens issued before it, so the password comes before the Rollout token.
+        let nexudusPassword = try await reuseOrSetPassword(previous?.nexudus?.password, for: demoAdmin, in: store)
+        guard let alice = try await store.user(demoAdmin.id, in: tenant.id) else {
+            throw TaskportError.notFound("The demo user alice@demo.taskport.test went away")
         }
         let apiKey = try await reuseOrMakeKey(previous?.native.apiKey, named: "demo", for: alice, in: store)
         let principal = Principal(tenantID: tenant.id, user: alice)
@@ -94,7 +99,7 @@ public enum DemoData {
         }
         guard let business else { throw TaskportError.notFound("The demo business \(businessName) does not exist") }
         let nexudus = Credentials.Nexudus(
-            username: alice.email, password: try await reuseOrSetPassword(previous?.nexudus?.password, for: alice, in: store),
+            username: alice.email, password: nexudusPassword,
             businessId: business.number, coworkerId: acme.number, responsibleId: alice.number
         )
         return Credentials(

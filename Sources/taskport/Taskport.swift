@@ -161,9 +161,24 @@ struct NotificationOptions: ParsableArguments {
     @Option(help: "Seconds between checks for due-date reminders (TASKPORT_REMINDER_SECONDS).")
     var reminderSeconds: Double = environment("TASKPORT_REMINDER_SECONDS").flatMap { Double($0) } ?? 30
 
+    @Option(
+        help: """
+            A network webhooks may be delivered to although it is not public, such as 10.0.0.0/8 or 127.0.0.1; \
+            repeat for several (TASKPORT_WEBHOOK_ALLOW_NETWORKS, comma-separated). Loopback, private, link-local and \
+            cloud-metadata addresses are refused otherwise.
+            """
+    )
+    var webhookAllowNetwork: [String] = environment("TASKPORT_WEBHOOK_ALLOW_NETWORKS")?.split(separator: ",").map(String.init) ?? []
+
     func settings() throws -> NotificationSettings {
         guard deliveryAttempts >= 1, deliveryRetrySeconds > 0, reminderSeconds > 0 else {
             throw ValidationError("Delivery attempts, retry and reminder seconds must be positive")
+        }
+        let networks = try webhookAllowNetwork.map { text in
+            guard let network = IPNetwork(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("'\(text)' is not an IP address or network such as 10.0.0.0/8")
+            }
+            return network
         }
         let smtp = smtpHost.map { host in
             SMTPConfiguration(
@@ -173,7 +188,8 @@ struct NotificationOptions: ParsableArguments {
         }
         return NotificationSettings(
             smtp: smtp, retry: RetryPolicy(maxAttempts: deliveryAttempts, baseDelay: .seconds(deliveryRetrySeconds)),
-            pollInterval: .milliseconds(min(1000, Int(deliveryRetrySeconds * 1000))), reminderInterval: .seconds(reminderSeconds)
+            pollInterval: .milliseconds(min(1000, Int(deliveryRetrySeconds * 1000))), reminderInterval: .seconds(reminderSeconds),
+            webhookDestinations: WebhookDestinations(allowing: networks)
         )
     }
 }

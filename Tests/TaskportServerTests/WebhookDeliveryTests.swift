@@ -46,11 +46,40 @@ actor WebhookReceiver {
     }
 }
 
+/// The receivers these tests start listen on loopback, which deliveries refuse unless allowed.
+let loopback = IPNetwork("127.0.0.0/8")!
+
 @Suite("Webhooks")
 struct WebhookDeliveryTests {
+    @Test func destinationsThatAreNotPublicAreRefusedByDefault() async throws {
+        let destinations = WebhookDestinations()
+        for text in ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00:ec2::254", "fe80::1", "::ffff:127.0.0.1"] {
+            let address = try #require(IPNetwork.Address(text))
+            #expect(destinations.refusal(of: address) != nil, "\(text)")
+        }
+        for text in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            #expect(destinations.refusal(of: try #require(IPNetwork.Address(text))) == nil, "\(text)")
+        }
+        #expect(WebhookDestinations(allowing: [loopback]).refusal(of: try #require(IPNetwork.Address("127.0.0.1"))) == nil)
+        #expect(WebhookDestinations(allowing: [loopback]).refusal(of: try #require(IPNetwork.Address("10.0.0.1"))) != nil)
+
+        // A delivery to a name that resolves to loopback is refused for good, without connecting.
+        let h = try await Harness.make()
+        let receiver = WebhookReceiver()
+        try await receiver.serve { port in
+            for host in ["localhost", "127.0.0.1", "[::1]"] {
+                let webhook = try await h.store.createWebhook(url: "http://\(host):\(port)/hook", secret: "0123456789abcdef", in: h.tenant.id)
+                let message = OutboxMessage(channel: .webhook, recipient: webhook.id.uuidString.lowercased(), event: "task.updated", payload: [:])
+                await #expect(throws: WebhookSender.Failure.self) { try await WebhookSender().deliver(message, to: webhook) }
+                _ = try await h.store.deleteWebhook(webhook.id, in: h.tenant.id)
+            }
+            #expect(await receiver.deliveries.isEmpty)
+        }
+    }
+
     static func worker(_ store: any OutboxStore, attempts: Int = 10) -> OutboxDelivery {
         OutboxDelivery(
-            store: store, smtp: nil, policy: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)),
+            store: store, smtp: nil, webhooks: WebhookSender(destinations: WebhookDestinations(allowing: [loopback])), policy: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)),
             logger: Logger(label: "taskport-test")
         )
     }
