@@ -24,11 +24,19 @@ public struct Actor: Sendable, Hashable {
     public var name: String
     /// `native`, `rollout`, `nexudus`, `thena`, `maxsight` or `cli`.
     public var surface: String
+    /// What the actor may do to tasks; the engine checks it on every change. Not stored.
+    public var permissions: Set<TaskPermission>
 
-    public init(userID: UUID?, name: String, surface: String) {
+    public init(userID: UUID?, name: String, surface: String, permissions: Set<TaskPermission> = Set(TaskPermission.allCases)) {
         self.userID = userID
         self.name = name
         self.surface = surface
+        self.permissions = permissions
+    }
+
+    /// Throws `forbidden` unless the actor holds `permission`.
+    public func require(_ permission: TaskPermission) throws(TaskportError) {
+        guard permissions.contains(permission) else { throw permission.refusal }
     }
 }
 

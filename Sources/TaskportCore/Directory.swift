@@ -76,7 +76,38 @@ public struct Principal: Sendable, Hashable {
     }
 
     public func actor(surface: String) -> Actor {
-        Actor(userID: user.id, name: user.email, surface: surface)
+        Actor(userID: user.id, name: user.email, surface: surface, permissions: user.taskPermissions)
+    }
+
+    /// Throws `forbidden` unless the user may do `permission` to tasks.
+    public func require(_ permission: TaskPermission) throws(TaskportError) {
+        guard user.taskPermissions.contains(permission) else { throw permission.refusal }
+    }
+}
+
+/// What a user may do to a tenant's tasks. One model for every surface, checked by the engine
+/// for changes and by `RequestScope` for reads, whichever surface the request came through.
+/// The names are Nexudus's role names, the only task roles a vendor documents.
+public enum TaskPermission: String, Sendable, Hashable, CaseIterable {
+    case list = "CoworkerTask-List"
+    case read = "CoworkerTask-Read"
+    case create = "CoworkerTask-Create"
+    case edit = "CoworkerTask-Edit"
+    case delete = "CoworkerTask-Delete"
+
+    var refusal: TaskportError {
+        .forbidden("The authenticated user must be a full unrestricted administrator or have the \(rawValue) role")
+    }
+}
+
+extension User {
+    /// An administrator may do everything; a user who holds any task role may do exactly what
+    /// those roles name; a user who holds none is a member and may do everything to tasks
+    /// (administration, such as webhooks and the outbox, stays with administrators).
+    public var taskPermissions: Set<TaskPermission> {
+        if isAdministrator { return Set(TaskPermission.allCases) }
+        let held = Set(roles.compactMap(TaskPermission.init(rawValue:)))
+        return held.isEmpty ? Set(TaskPermission.allCases) : held
     }
 }
 

@@ -77,7 +77,9 @@ public struct TaskCommit: Sendable, Hashable {
 public enum TaskEngine {
     /// A new task's content as it will be stored: an assignment made at creation is recorded as
     /// made by the creator.
-    public static func creationContent(_ creation: TaskCreation) -> TaskContent {
+    /// Throws `forbidden` unless the actor may create tasks.
+    public static func creationContent(_ creation: TaskCreation) throws(TaskportError) -> TaskContent {
+        try creation.actor.require(.create)
         var content = creation.content
         if content.assignee != nil, content.assignedByID == nil {
             content.assignedByID = creation.actor.userID
@@ -92,7 +94,7 @@ public enum TaskEngine {
         return empty.changes(to: content).map { FieldChange(field: $0.field, from: .null, to: $0.to) }
     }
 
-    /// Applies `mutation` to `current` at `now`: validates the result first (a patch that is wrong
+    /// Applies `mutation` to `current` at `now`: checks that the actor may edit (or delete), validates the result first (a patch that is wrong
     /// whatever the version is `.invalid`), then checks the precondition.
     /// Returns nil when the mutation changes nothing (no new version, no audit entry).
     public static func commit(
@@ -103,6 +105,7 @@ public enum TaskEngine {
         next.updatedAt = max(now, current.updatedAt.next)
         next.updatedBy = mutation.actor.name
         var action = AuditAction.deleted
+        try mutation.actor.require(mutation.kind == .delete ? .delete : .edit)
         if case .patch(let patch) = mutation.kind {
             action = .updated
             next.content = patch.applied(to: current.content, by: mutation.actor.userID)

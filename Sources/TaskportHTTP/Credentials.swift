@@ -66,6 +66,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     /// The user's token generation when the token was issued; a token of an earlier one is dead.
     /// Absent in tokens issued before generations existed, which stand for generation 0.
     public var gen: Int64?
+    /// The surface the token was issued for (`rollout`, `nexudus`); it works on that one only.
+    /// Absent in tokens issued before surfaces were named, which work on any that takes tokens.
+    public var aud: String?
 
     /// The user's id, as the token states it.
     public var userID: String { sub.value }
@@ -106,15 +109,16 @@ public struct TokenAuthority: Sendable {
         await keys.add(hmac: HMACKey(key: key), digestAlgorithm: .sha256)
     }
 
-    /// A token for the principal that expires after `lifetime` seconds.
-    public func issue(for principal: Principal, lifetime: TimeInterval, now: Date = Date()) async throws -> String {
+    /// A token for the principal that expires after `lifetime` seconds, good on `surface` only.
+    public func issue(for principal: Principal, lifetime: TimeInterval, surface: String? = nil, now: Date = Date()) async throws -> String {
         let claims = AccessTokenClaims(
             sub: SubjectClaim(value: principal.user.id.uuidString.lowercased()),
             tid: principal.tenantID.uuidString.lowercased(),
             iss: IssuerClaim(value: Self.issuer),
             iat: IssuedAtClaim(value: now),
             exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
-            gen: principal.user.tokenGeneration
+            gen: principal.user.tokenGeneration,
+            aud: surface
         )
         return try await keys.sign(claims)
     }
@@ -136,8 +140,11 @@ public struct TokenAuthority: Sendable {
 
     /// The principal a verified token stands for, if its user still exists in its tenant, is not
     /// disabled, and has not had every earlier token ended since (a new password, say).
-    public func principal(for token: String, in directory: any DirectoryStore) async throws -> Principal {
+    public func principal(for token: String, on surface: String, in directory: any DirectoryStore) async throws -> Principal {
         let claims = try await verify(token)
+        if let audience = claims.aud, audience != surface {
+            throw TaskportError.unauthenticated("The token was issued for another API (\(audience))")
+        }
         guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.userID),
             let user = try await directory.user(userID, in: tenantID)
         else { throw TaskportError.unauthenticated("The token's user does not exist") }

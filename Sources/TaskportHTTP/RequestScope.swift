@@ -9,6 +9,14 @@ public enum RequestScope {
         return principal
     }
 
+    /// The authenticated caller, if they may do `permission` to tasks; `forbidden` otherwise.
+    /// Reads are checked here; changes are checked again by the engine.
+    public static func caller(_ permission: TaskPermission) throws -> Principal {
+        let principal = try caller()
+        try principal.require(permission)
+        return principal
+    }
+
     /// A task named in a path: a UUID or a positive integer. Anything else names no task (404).
     public static func task(_ text: String, notFound message: String = "Task not found") throws -> TaskReference {
         guard let reference = TaskReference(text) else { throw TaskportError.notFound(message) }

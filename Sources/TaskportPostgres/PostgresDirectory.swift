@@ -176,9 +176,7 @@ extension PostgresStore: DirectoryStore {
 
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
         let found = try await translatingErrors {
-            var rows: [PostgresRow] = []
-            for try await row in try await client.execute(PrincipalByKeyHash(hash: hash), logger: logger) { rows.append(row) }
-            return rows
+            try await pooled { [logger] connection in try await connection.rows(PrincipalByKeyHash(hash: hash), logger) }
         }
         return try found.first.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
     }

@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import TaskportCore
 
 /// Taskport's shared store: one PostgreSQL database that any number of Taskport servers use at
@@ -15,6 +16,7 @@ import TaskportCore
 public final class PostgresStore: Sendable, Service {
     let client: PostgresClient
     let logger: Logger
+    let reachability = Reachability()
     private let running: Task<Void, Never>
 
     /// Connects to the database the URL names and brings its schema up to date.
@@ -84,9 +86,9 @@ extension PostgresStore {
     /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if
     /// it throws. A transaction the database aborts for a serialization failure or a deadlock is
     /// run again from the start, a few times.
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await retrying {
-            try await client.withConnection { connection in
+            try await pooled { [logger] connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let result = try await body(connection)
@@ -115,7 +117,46 @@ extension PostgresStore {
 
     /// One statement outside a transaction; its rows, read to the end.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await translatingErrors { try await client.query(query, logger: logger).collect() }
+        try await translatingErrors { try await pooled { [logger] connection in try await connection.rows(query, logger) } }
+    }
+
+    /// The longest any request waits for a connection and its statements.
+    static let operationDeadline: Duration = .seconds(30)
+    /// The longest a request waits once a connection to the database has failed and none has
+    /// worked since: a database that has gone away is a prompt 503, not a held request.
+    static let unreachableDeadline: Duration = .seconds(2)
+
+    /// Runs `body` on a pooled connection. Past the deadline (`operationDeadline`, or
+    /// `unreachableDeadline` while the database is unreachable, whenever the wait began) the wait
+    /// or the statement is cancelled and the caller is told the store is away.
+    func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = client
+        let reachability = reachability
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask {
+                do {
+                    let result = try await client.withConnection(body)
+                    reachability.succeeded()
+                    return result
+                } catch let error as PSQLError where error.serverInfo == nil {
+                    reachability.failed()
+                    throw error
+                }
+            }
+            group.addTask {
+                let started = ContinuousClock.now
+                while true {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let waited = ContinuousClock.now - started
+                    if waited >= Self.operationDeadline || (waited >= Self.unreachableDeadline && reachability.isUnreachable) {
+                        throw TaskportError.unavailable("The database does not answer; try again shortly", retryAfter: 2)
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
     }
 
     func execute(_ query: PostgresQuery) async throws {
@@ -266,5 +307,21 @@ extension PSQLError: TaskportErrorConvertible {
             return .unavailable("The database does not answer; try again shortly", retryAfter: 2)
         }
         return nil
+    }
+}
+
+/// Whether the last attempt to use a connection failed at the connection itself (the database
+/// unreachable, gone away); any success clears it.
+final class Reachability: Sendable {
+    private let unreachable = Mutex(false)
+
+    var isUnreachable: Bool { unreachable.withLock { $0 } }
+
+    func failed() { unreachable.withLock { $0 = true } }
+
+    func succeeded() {
+        unreachable.withLock { state in
+            if state { state = false }
+        }
     }
 }

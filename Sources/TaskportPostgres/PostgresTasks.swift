@@ -5,11 +5,11 @@ import TaskportCore
 extension PostgresStore: TaskStore {
     /// Creates a task with one statement that also writes its audit entry and outbox messages.
     public func create(_ creation: TaskCreation) async throws -> TaskRecord {
-        let content = TaskEngine.creationContent(creation)
+        let content = try TaskEngine.creationContent(creation)
         let changes = try TaskEngine.creationChanges(content)
         let logger = logger
         return try await retrying {
-            try await client.withConnection { connection in
+            try await pooled { [self, logger] connection in
                 try await Self.checkReferences(of: content, in: creation.tenantID, connection, logger)
                 let webhooks = try await connection.rows(TenantWebhooks(tenantID: creation.tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
                 let now = Timestamp.now()
@@ -27,7 +27,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func task(_ reference: TaskReference, in tenantID: UUID) async throws -> TaskRecord? {
-        try await client.withConnection { connection in
+        try await pooled { [self, logger] connection in
             try await translatingErrors { try await Self.fetchTask(reference, in: tenantID, connection, logger) }
         }
     }
@@ -97,7 +97,7 @@ extension PostgresStore: TaskStore {
         let logger = logger
         while true {
             let outcome: TaskRecord? = try await retrying {
-                try await client.withConnection { connection in
+                try await pooled { [self, logger] connection in
                     guard let row = try await Self.taskRow(mutation.task, in: mutation.tenantID, connection, logger) else {
                         throw TaskportError.notFound("Task not found")
                     }
@@ -120,7 +120,7 @@ extension PostgresStore: TaskStore {
     }
 
     public func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]? {
-        try await client.withConnection { connection in
+        try await pooled { [self, logger] connection in
             try await translatingErrors {
                 guard let task = try await Self.fetchTask(reference, in: tenantID, connection, logger) else { return nil }
                 return try await connection.rows(

@@ -55,7 +55,7 @@ public final class SQLiteStore: Sendable {
 
 extension SQLiteStore: TaskStore {
     public func create(_ creation: TaskCreation) async throws -> TaskRecord {
-        let content = TaskEngine.creationContent(creation)
+        let content = try TaskEngine.creationContent(creation)
         let changes = try TaskEngine.creationChanges(content)
         return try await taskWrites.perform { db in
             try Self.checkReferences(of: content, in: creation.tenantID, db)

@@ -15,7 +15,7 @@ public struct ConnectionLimits: Sendable {
     /// way is answered (with `Connection: close`) instead of being cut off.
     public var drainGrace: TimeAmount
 
-    public init(idleTimeout: TimeAmount = .seconds(30), bodyTimeout: TimeAmount = .seconds(30), drainGrace: TimeAmount = .milliseconds(500)) {
+    public init(idleTimeout: TimeAmount = .seconds(30), bodyTimeout: TimeAmount = .seconds(30), drainGrace: TimeAmount = .seconds(1)) {
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
         self.drainGrace = drainGrace
@@ -29,8 +29,8 @@ public struct ConnectionLimits: Sendable {
 ///   the surface answers in its own format;
 /// - a body that does not arrive within `bodyTimeout` closes the connection;
 /// - on shutdown (`ChannelShouldQuiesceEvent`) every answer says `Connection: close`, the
-///   connection closes after the answer in progress, and an idle one waits `drainGrace` for a
-///   request already sent before it closes.
+///   connection closes after the answer in progress (the server's own connection handling does
+///   the closing), and an idle one waits `drainGrace` for a request already sent before it closes.
 final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -65,6 +65,10 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
             bodyDeadline = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: limits.bodyTimeout) {
                 context.close(promise: nil)
             }
+            context.fireChannelRead(data)
+            // A request that arrived while stopping: the server closes the connection after answering it.
+            if draining { forwardQuiesce(context) }
+            return
         case .body:
             break
         case .end:
@@ -87,10 +91,6 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             inFlight = max(0, inFlight - 1)
             context.write(data, promise: promise)
-            if draining, inFlight == 0 {
-                context.flush()
-                context.close(promise: nil)
-            }
         default:
             context.write(data, promise: promise)
         }
@@ -104,6 +104,7 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
         if inFlight > 0 {
             // The request's body fails with the error; the surface answers it, then the connection closes.
             draining = true
+            forwardQuiesce(context)
             context.fireErrorCaught(error)
             return
         }

@@ -13,7 +13,7 @@ public enum RolloutCredentials {
         for principal: Principal, in store: any DirectoryStore, lifetime: TimeInterval, credentialName: String = "taskport"
     ) async throws -> (token: String, credential: Credential) {
         let credential = try await store.createCredential(surface: RolloutSurface.name, name: credentialName, in: principal.tenantID)
-        let token = try await TokenAuthority.load(from: store).issue(for: principal, lifetime: lifetime)
+        let token = try await TokenAuthority.load(from: store).issue(for: principal, lifetime: lifetime, surface: RolloutSurface.name)
         return (token, credential)
     }
 
@@ -26,7 +26,7 @@ public enum RolloutCredentials {
     static func isValid(_ token: String, _ credentialID: String, for principal: Principal, in store: any DirectoryStore) async throws -> Bool {
         guard let id = UUID(uuidString: credentialID),
             try await store.credential(id, surface: RolloutSurface.name, in: principal.tenantID) != nil,
-            let holder = try? await TokenAuthority.load(from: store).principal(for: token, in: store)
+            let holder = try? await TokenAuthority.load(from: store).principal(for: token, on: RolloutSurface.name, in: store)
         else { return false }
         return holder == principal
     }

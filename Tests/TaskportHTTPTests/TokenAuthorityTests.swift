@@ -36,14 +36,14 @@ struct TokenAuthorityTests {
         let claims = try await f.authority.verify(token)
         #expect(claims.userID == f.principal.user.id.uuidString.lowercased())
         #expect(claims.tid == f.principal.tenantID.uuidString.lowercased())
-        #expect(try await f.authority.principal(for: token, in: f.store) == f.principal)
+        #expect(try await f.authority.principal(for: token, on: "test", in: f.store) == f.principal)
     }
 
     @Test func theKeyIsSharedThroughTheStore() async throws {
         let f = try await Fixture.make()
         let token = try await f.authority.issue(for: f.principal, lifetime: 60)
         let second = try await TokenAuthority.load(from: f.store)
-        #expect(try await second.principal(for: token, in: f.store) == f.principal)
+        #expect(try await second.principal(for: token, on: "test", in: f.store) == f.principal)
     }
 
     @Test func expiredTokensAreRefused() async throws {
@@ -83,7 +83,23 @@ struct TokenAuthorityTests {
         let ghost = Principal(tenantID: f.principal.tenantID, user: User(id: UUID(), tenantID: f.principal.tenantID, email: "ghost@acme.test", name: "Ghost", roles: []))
         let token = try await f.authority.issue(for: ghost, lifetime: 60)
         await #expect(throws: TaskportError.unauthenticated("The token's user does not exist")) {
-            try await f.authority.principal(for: token, in: f.store)
+            try await f.authority.principal(for: token, on: "test", in: f.store)
         }
+    }
+}
+
+@Suite struct TokenAudienceTests {
+    @Test func aTokenIssuedForOneSurfaceIsRefusedByAnother() async throws {
+        let store = try SQLiteStore.inMemory()
+        let tenant = try await store.createTenant(named: "t")
+        let user = try await store.createUser(in: tenant.id, email: "u@t.test", name: "U", roles: [])
+        let authority = try await TokenAuthority(key: .init(size: .bits256))
+        let principal = Principal(tenantID: tenant.id, user: user)
+        let rollout = try await authority.issue(for: principal, lifetime: 60, surface: "rollout")
+        #expect(try await authority.principal(for: rollout, on: "rollout", in: store) == principal)
+        await #expect(throws: TaskportError.self) { try await authority.principal(for: rollout, on: "nexudus", in: store) }
+        // A token that names no surface (issued before they were named) works on any.
+        let unnamed = try await authority.issue(for: principal, lifetime: 60)
+        #expect(try await authority.principal(for: unnamed, on: "nexudus", in: store) == principal)
     }
 }

@@ -2,9 +2,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOPosix
 import TaskportCore
 import TaskportServer
 import Testing
+
+/// A password hash, made where slow work belongs (NIO's thread pool), not on the test's own threads.
+func hashed(_ password: String) async throws -> String {
+    try await NIOThreadPool.singleton.runIfActive { try PasswordHash.make(password) }
+}
 
 /// A new password, a disabled or deleted user and a revoked credential end what was issued
 /// before, on every surface; the store is the only place this lives, so every server sees it.
@@ -12,7 +18,7 @@ import Testing
 struct CredentialLifecycleTests {
     @Test func aNewPasswordEndsEveryTokenIssuedBefore() async throws {
         let f = try await NexudusFixture.make()
-        try await f.h.store.setPasswordHash(try PasswordHash.make("first-passw0rd"), for: f.admin.id, in: f.h.tenant.id)
+        try await f.h.store.setPasswordHash(try await hashed("first-passw0rd"), for: f.admin.id, in: f.h.tenant.id)
         // Setting the password ended the tokens of the user as it was: sign the new one for the user as they are now.
         let admin = try #require(try await f.h.store.user(f.admin.id, in: f.h.tenant.id))
         let rollout = try await RolloutCredentials.mint(for: Principal(tenantID: f.h.tenant.id, user: admin), in: f.h.store, lifetime: 600)
@@ -27,7 +33,7 @@ struct CredentialLifecycleTests {
             #expect(try await api.send(.get, "/api/crm/coworkertasks", token: access).status == .ok)
             #expect(try await rolloutClient.send(.get, "/tasks").status == .ok)
 
-            try await f.h.store.setPasswordHash(try PasswordHash.make("second-passw0rd"), for: f.admin.id, in: f.h.tenant.id)
+            try await f.h.store.setPasswordHash(try await hashed("second-passw0rd"), for: f.admin.id, in: f.h.tenant.id)
 
             try await api.send(.get, "/api/crm/coworkertasks", token: access).nexudusError(.unauthorized)
             try await rolloutClient.send(.get, "/tasks").rolloutError(.unauthorized)
@@ -45,7 +51,7 @@ struct CredentialLifecycleTests {
         let h = f.h
         let bobKey = APIKeySecret.generate()
         try await h.store.addAPIKey(bobKey, named: "bob", for: h.bob.id, in: h.tenant.id)
-        try await h.store.setPasswordHash(try PasswordHash.make("bobs-passw0rd"), for: h.bob.id, in: h.tenant.id)
+        try await h.store.setPasswordHash(try await hashed("bobs-passw0rd"), for: h.bob.id, in: h.tenant.id)
         let bob = try #require(try await h.store.user(h.bob.id, in: h.tenant.id))
         let bobToken = try await f.token(for: bob)
         let rollout = try await RolloutCredentials.mint(for: Principal(tenantID: h.tenant.id, user: bob), in: h.store, lifetime: 600)

@@ -43,7 +43,7 @@ struct MaxsightAPI: APIProtocol {
     let store: any TaskStore & DirectoryStore
 
     func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.list)
         let parameters = input.query
         var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.subjectID = parameters.entityId
@@ -63,7 +63,7 @@ struct MaxsightAPI: APIProtocol {
     }
 
     func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.read)
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.taskId), in: principal.tenantID))
         return .ok(.init(body: .json(MaxsightTask(task))))
     }

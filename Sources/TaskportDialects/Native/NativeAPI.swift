@@ -54,7 +54,7 @@ package struct NativeAPI: APIProtocol {
     }
 
     package func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.list)
         let parameters = input.query
         var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.completed = parameters.completed
@@ -84,7 +84,7 @@ package struct NativeAPI: APIProtocol {
     }
 
     package func getTask(_ input: Operations.GetTask.Input) async throws -> Operations.GetTask.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.read)
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.taskId), in: principal.tenantID))
         return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(NativeTask(task))))
     }
@@ -115,7 +115,7 @@ package struct NativeAPI: APIProtocol {
     }
 
     package func getTaskHistory(_ input: Operations.GetTaskHistory.Input) async throws -> Operations.GetTaskHistory.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.read)
         let entries = try await RequestScope.found(store.history(of: RequestScope.task(input.path.taskId), in: principal.tenantID))
         return .ok(.init(body: .json(NativeHistory(entries))))
     }

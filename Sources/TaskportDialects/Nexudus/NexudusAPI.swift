@@ -55,28 +55,8 @@ struct NexudusAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let token = CredentialLocation.bearer.credential(in: request) else {
             throw TaskportError.unauthenticated("Authorization has been denied for this request: send a bearer token from POST /api/token")
         }
-        let principal = try await tokens.principal(for: token, in: directory)
+        let principal = try await tokens.principal(for: token, on: NexudusSurface.name, in: directory)
         return try await Principal.$current.withValue(principal) { try await next(request, context) }
-    }
-}
-
-/// What each CoworkerTask operation needs: a role of that name, or full administrator rights.
-enum NexudusRole: String {
-    case list = "CoworkerTask-List"
-    case read = "CoworkerTask-Read"
-    case create = "CoworkerTask-Create"
-    case edit = "CoworkerTask-Edit"
-    case delete = "CoworkerTask-Delete"
-
-    /// The caller, if they hold this role; `forbidden` otherwise.
-    func caller() throws -> Principal {
-        let principal = try RequestScope.caller()
-        guard principal.user.isAdministrator || principal.user.roles.contains(rawValue) else {
-            throw TaskportError.forbidden(
-                "The authenticated user must be a full unrestricted administrator or have the \(rawValue) role"
-            )
-        }
-        return principal
     }
 }
 
@@ -119,7 +99,7 @@ struct NexudusAPI: APIProtocol {
         case let other?:
             return Self.tokenError(.unsupportedGrantType, "grant_type '\(other)' is not supported; use password or refresh_token")
         }
-        let access = try await tokens.issue(for: principal, lifetime: Self.accessTokenLifetime)
+        let access = try await tokens.issue(for: principal, lifetime: Self.accessTokenLifetime, surface: NexudusSurface.name)
         let refresh = APIKeySecret.generate(prefix: "tpr_")
         try await store.addRefreshToken(
             hash: refresh.hash, for: principal, expiresAt: Timestamp(microseconds: Timestamp.now().microseconds + Self.refreshTokenLifetime)
@@ -138,7 +118,7 @@ struct NexudusAPI: APIProtocol {
     // MARK: CoworkerTasks
 
     func listCoworkerTasks(_ input: Operations.ListCoworkerTasks.Input) async throws -> Operations.ListCoworkerTasks.Output {
-        let principal = try NexudusRole.list.caller()
+        let principal = try RequestScope.caller(.list)
         let parameters = input.query
         let page = parameters.page ?? 1
         let size = parameters.size ?? 25
@@ -193,7 +173,7 @@ struct NexudusAPI: APIProtocol {
     }
 
     func getCoworkerTask(_ input: Operations.GetCoworkerTask.Input) async throws -> Operations.GetCoworkerTask.Output {
-        let principal = try NexudusRole.read.caller()
+        let principal = try RequestScope.caller(.read)
         let task = try await RequestScope.found(
             store.task(.number(input.path.id), in: principal.tenantID), notFound: Self.notFound
         )
@@ -202,7 +182,7 @@ struct NexudusAPI: APIProtocol {
     }
 
     func createCoworkerTask(_ input: Operations.CreateCoworkerTask.Input) async throws -> Operations.CreateCoworkerTask.Output {
-        let principal = try NexudusRole.create.caller()
+        let principal = try RequestScope.caller(.create)
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let form = NexudusForm(body, requireID: false)
         guard form.problems.isEmpty else { return .badRequest(.init(body: .json(NexudusValidationResult(form.problems)))) }
@@ -221,7 +201,7 @@ struct NexudusAPI: APIProtocol {
     }
 
     func updateCoworkerTask(_ input: Operations.UpdateCoworkerTask.Input) async throws -> Operations.UpdateCoworkerTask.Output {
-        let principal = try NexudusRole.edit.caller()
+        let principal = try RequestScope.caller(.edit)
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let form = NexudusForm(body, requireID: true)
         guard form.problems.isEmpty, let id = form.id else {
@@ -246,7 +226,7 @@ struct NexudusAPI: APIProtocol {
     }
 
     func deleteCoworkerTask(_ input: Operations.DeleteCoworkerTask.Input) async throws -> Operations.DeleteCoworkerTask.Output {
-        let principal = try NexudusRole.delete.caller()
+        let principal = try RequestScope.caller(.delete)
         let task = try await store.apply(
             TaskMutation(
                 tenantID: principal.tenantID, task: .number(input.path.id), kind: .delete,

@@ -48,7 +48,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let token = CredentialLocation.bearer.credential(in: request) else {
             throw TaskportError.unauthenticated("Missing bearer token")
         }
-        let principal = try await tokens.principal(for: token, in: directory)
+        let principal = try await tokens.principal(for: token, on: RolloutSurface.name, in: directory)
         guard let header = request.headers[RolloutSurface.credentialHeader] else {
             throw TaskportError.unauthenticated("Missing X-Rollout-Credential-Id")
         }
@@ -87,7 +87,7 @@ struct RolloutAPI: APIProtocol {
     let views: [TaskView]
 
     func getTasks(_ input: Operations.GetTasks.Input) async throws -> Operations.GetTasks.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.list)
         let parameters = input.query
         var query = try RequestScope.page(limit: parameters.limit, cursor: parameters.cursor)
         query.completed = parameters.isCompleted
@@ -130,7 +130,7 @@ struct RolloutAPI: APIProtocol {
     }
 
     func getTasksId(_ input: Operations.GetTasksId.Input) async throws -> Operations.GetTasksId.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.read)
         let task = try await RequestScope.found(store.task(RequestScope.task(input.path.id), in: principal.tenantID))
         let rendered = try await RolloutTask.render(task, views: views)
         let headers = Operations.GetTasksId.Output.Ok.Headers(eTag: EntityTag.of(task))

@@ -44,7 +44,7 @@ struct ThenaAPI: APIProtocol {
     let store: any TaskportStore
 
     func getV1AccountsTasks(_ input: Operations.GetV1AccountsTasks.Input) async throws -> Operations.GetV1AccountsTasks.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.list)
         var query = try RequestScope.page(limit: input.query.limit, cursor: input.query.cursor)
         query.subjectID = input.query.accountId?.lowercased()
         let page = try await store.tasks(matching: query, in: principal.tenantID)
@@ -75,7 +75,7 @@ struct ThenaAPI: APIProtocol {
     }
 
     func getV1AccountsTasksTaskId(_ input: Operations.GetV1AccountsTasksTaskId.Input) async throws -> Operations.GetV1AccountsTasksTaskId.Output {
-        let principal = try RequestScope.caller()
+        let principal = try RequestScope.caller(.read)
         let task = try await RequestScope.found(
             store.task(Self.task(input.path.taskId), in: principal.tenantID), notFound: Self.notFound
         )
