@@ -150,6 +150,7 @@ let package = Package(
                 "TaskportPostgres",
                 "TaskportSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -45,6 +45,7 @@ class Server:
         self.extra = list(extra)
         self.log_level = log_level
         self.process = None
+        self.stopping = False
 
     def start(self):
         # The log is standard error; standard output has what `serve --demo` prints for people (its credentials).
@@ -93,6 +94,7 @@ class Server:
             return False
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
+        self.stopping = True
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -415,6 +417,45 @@ def check_sigkill_under_load(folder, seconds=4):
         again.stop()
 
 
+def check_slow_clients(folder, sockets=300, timeout=3):
+    """Hundreds of sockets that trickle header bytes, or a body, and never finish."""
+    server = Server(folder, extra=["--connection-timeout", str(timeout)]).start()
+    try:
+        trickling = []
+        for n in range(sockets):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout * 4)
+            s.sendall(b"GET /v1/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: " if n % 2 else
+                      b"PATCH /v1/tasks/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            trickling.append(s)
+        started = time.time()
+        open_sockets = set(range(sockets))
+        while open_sockets and time.time() - started < timeout * 4:
+            for n in list(open_sockets):
+                try:
+                    trickling[n].sendall(b"a")
+                    trickling[n].setblocking(False)
+                    try:
+                        if trickling[n].recv(65536) == b"":
+                            open_sockets.discard(n)
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        trickling[n].setblocking(True)
+                except OSError:
+                    open_sockets.discard(n)
+            time.sleep(0.25)
+        closed_after = time.time() - started
+        for s in trickling:
+            s.close()
+        assert not open_sockets, f"{len(open_sockets)} of {sockets} trickling sockets still open after {closed_after:.1f} s"
+        assert server.alive()
+        status, _, _ = server.native("GET", "/v1/tasks")
+        assert status == 200
+        return {"sockets": sockets, "all closed after s": round(closed_after, 1), "timeout s": timeout}
+    finally:
+        server.stop()
+
+
 def storm(servers, writers=16, rounds=15):
     """Writers on every server race to change one task, each with the version it read."""
     status, _, body = servers[0].native("POST", "/v1/tasks", json.dumps({"title": "storm"}))
@@ -535,21 +576,27 @@ def check_database_outage(folder):
     for server in servers:
         os.makedirs(server.folder)
         server.start()
+    third = Server(os.path.join(folder, "c"), database=database)
+    os.makedirs(third.folder)
+    third.start()
     slowest = 0.0
     answers = []
     stop = threading.Event()
 
     def writer(server):
-        while not stop.is_set():
+        while not stop.is_set() and not server.stopping:
             started = time.time()
             try:
                 status, headers, _ = server.native("PATCH", "/v1/tasks/1", '{"notes":"outage"}', "application/merge-patch+json", timeout=40)
             except OSError as error:
+                if server.stopping:
+                    return
                 status, headers = f"{type(error).__name__}", {}
             elapsed = time.time() - started
             answers.append((status, headers.get("retry-after"), elapsed))
 
     threads = [threading.Thread(target=writer, args=(servers[i % 2],)) for i in range(8)]
+    threads.append(threading.Thread(target=writer, args=(third,)))
     try:
         for thread in threads:
             thread.start()
@@ -561,6 +608,10 @@ def check_database_outage(folder):
             if not_ready is None and servers[0].request("GET", "/readyz", timeout=10)[0] == 503:
                 not_ready = time.time() - down
             time.sleep(0.2)
+        # A third server, stopped while the database is away, still stops, and cleanly.
+        stopping = time.time()
+        third_code = third.stop(timeout=30)
+        stop_seconds = time.time() - stopping
         subprocess.run([os.path.join(ROOT, "scripts", "postgres"), "restart", data], check=True, timeout=60)
         up = time.time()
         recovered = None
@@ -573,6 +624,8 @@ def check_database_outage(folder):
         for thread in threads:
             thread.join(60)
         slowest = max(elapsed for _, _, elapsed in answers)
+        print(f"     slowest answers: {sorted(answers, key=lambda a: -a[2])[:3]}; the third server stopped in {stop_seconds:.1f} s "
+              f"with exit {third_code}", flush=True)
         during = [a for a in answers if a[0] not in (200,)]
         print(f"     outage figures: {len(answers)} answers, {len(during)} not 200 "
               f"({sorted(set(str(a[0]) for a in during))}), slowest {slowest:.1f} s, "
@@ -581,13 +634,15 @@ def check_database_outage(folder):
         assert not_ready is not None and not_ready < 4, f"/readyz said not ready after {not_ready}"
         assert recovered is not None and recovered < 5, f"recovered after {recovered}"
         assert slowest < 5, f"the slowest answer took {slowest:.1f} s"
+        assert third_code == 0 and stop_seconds < 10, f"stopped during the outage: exit {third_code} after {stop_seconds:.1f} s"
         codes = [s.stop(timeout=30) for s in servers]
         assert codes == [0, 0], f"exit codes {codes}"
         return {"answers": len(answers), "503 during the outage": len(during), "slowest answer s": round(slowest, 2),
-                "not ready after s": round(not_ready, 2), "recovered after s": round(recovered, 2)}
+                "not ready after s": round(not_ready, 2), "recovered after s": round(recovered, 2),
+                "stopped during the outage after s": round(stop_seconds, 2)}
     finally:
         stop.set()
-        for server in servers:
+        for server in servers + [third]:
             server.stop()
 
 
@@ -609,6 +664,7 @@ CHECKS = [
     ("hostile-corpus", check_hostile_corpus, True),
     ("secrets-in-logs", check_secrets_in_logs, True),
     ("shutdown-drain", check_shutdown_drain, True),
+    ("slow-clients", check_slow_clients, True),
     ("credential-matrix", check_credential_matrix, True),
     ("conflict-storm", check_conflict_storm, True),
     ("conflict-storm-postgres", check_conflict_storm_postgres, True),

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TaskportCore
+import TaskportDelivery
+import TaskportPostgres
+import TaskportSQLite
+import TaskportServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var store: DatabaseOptions
+
+    @Option(help: "The address to listen on (TASKPORT_HOST).")
+    var host: String = environment("TASKPORT_HOST") ?? "127.0.0.1"
+
+    @Option(help: "The port to listen on (TASKPORT_PORT).")
+    var port: Int = environment("TASKPORT_PORT").flatMap { Int($0) } ?? 8080
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (TASKPORT_LOG_LEVEL).")
+    var logLevel: String = environment("TASKPORT_LOG_LEVEL") ?? "info"
+
+    @Flag(help: "Create the demo tenant if missing and write its credentials to taskport-demo.json beside the database (TASKPORT_DEMO=1).")
+    var demo = environment("TASKPORT_DEMO") == "1"
+
+    @Option(
+        help: """
+            Seconds a connection may stay idle, or take to send a request's head, and a request's body may take to \
+            arrive, before the connection is closed (TASKPORT_CONNECTION_TIMEOUT).
+            """
+    )
+    var connectionTimeout: Double = environment("TASKPORT_CONNECTION_TIMEOUT").flatMap { Double($0) } ?? 30
+
+    @OptionGroup var notifications: NotificationOptions
+
+    func run() async throws {
+        guard connectionTimeout > 0, connectionTimeout <= 3600 else {
+            throw ValidationError("--connection-timeout must be more than 0 and at most 3600 seconds")
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("Unknown log level '\(logLevel)'")
+        }
+        let database = try await store.open()
+        if demo {
+            try await writeDemoCredentials(database)
+        }
+        let timeout = TimeAmount.milliseconds(Int64(connectionTimeout * 1000))
+        let configuration = ServerConfiguration(
+            host: host, port: port, logLevel: level, notifications: try notifications.settings(),
+            connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout)
+        )
+        // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
+        let storeServices: [any Service] = switch database {
+        case let postgres as PostgresStore: [postgres]
+        case let sqlite as SQLiteStore: sqlite.checkpointer.map { [$0] } ?? []
+        default: []
+        }
+        let app = try await buildApplication(configuration, store: database, storeServices: storeServices)
+        try await app.runService()
+    }
+
+    func writeDemoCredentials(_ database: any TaskportStore) async throws {
+        let folder = store.isPostgres ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath) : URL(fileURLWithPath: store.database).deletingLastPathComponent()
+        let file = folder.appendingPathComponent("taskport-demo.json")
+        let previous = try? JSONDecoder().decode(DemoData.Credentials.self, from: Data(contentsOf: file))
+        let credentials = try await DemoData.seed(database, baseURL: "http://\(host):\(port)", previous: previous)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(credentials)
+        try json.write(to: file)
+        print("Demo tenant '\(DemoData.tenantName)' is ready; credentials in \(file.path):")
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
+
+/// The mail server and the delivery worker's settings.
+struct NotificationOptions: ParsableArguments {
+    @Option(help: "The SMTP server to send email through; without it, email waits in the outbox (TASKPORT_SMTP_HOST).")
+    var smtpHost: String? = environment("TASKPORT_SMTP_HOST")
+
+    @Option(help: "Its port (TASKPORT_SMTP_PORT).")
+    var smtpPort: Int = environment("TASKPORT_SMTP_PORT").flatMap { Int($0) } ?? 25
+
+    @Option(help: "none, or starttls to encrypt before authenticating (TASKPORT_SMTP_SECURITY).")
+    var smtpSecurity: SMTPConfiguration.Security = environment("TASKPORT_SMTP_SECURITY").flatMap(SMTPConfiguration.Security.init) ?? .none
+
+    @Option(help: "The user to authenticate as, with AUTH PLAIN or LOGIN (TASKPORT_SMTP_USERNAME).")
+    var smtpUsername: String? = environment("TASKPORT_SMTP_USERNAME")
+
+    @Option(help: "Its password; prefer the environment variable (TASKPORT_SMTP_PASSWORD).")
+    var smtpPassword: String? = environment("TASKPORT_SMTP_PASSWORD")
+
+    @Option(help: "The sender address (TASKPORT_SMTP_FROM).")
+    var smtpFrom: String = environment("TASKPORT_SMTP_FROM") ?? "taskport@localhost"
+
+    @Option(help: "A PEM file of certificate authorities to trust for STARTTLS (TASKPORT_SMTP_CA_FILE).")
+    var smtpCAFile: String? = environment("TASKPORT_SMTP_CA_FILE")
+
+    @Option(help: "Delivery attempts before a message is kept as dead (TASKPORT_DELIVERY_ATTEMPTS).")
+    var deliveryAttempts: Int = environment("TASKPORT_DELIVERY_ATTEMPTS").flatMap { Int($0) } ?? 8
+
+    @Option(help: "Seconds to wait after a first failed delivery; doubles each time, at most an hour (TASKPORT_DELIVERY_RETRY_SECONDS).")
+    var deliveryRetrySeconds: Double = environment("TASKPORT_DELIVERY_RETRY_SECONDS").flatMap { Double($0) } ?? 5
+
+    @Option(help: "Seconds between checks for due-date reminders (TASKPORT_REMINDER_SECONDS).")
+    var reminderSeconds: Double = environment("TASKPORT_REMINDER_SECONDS").flatMap { Double($0) } ?? 30
+
+    @Option(
+        help: """
+            A network webhooks may be delivered to although it is not public, such as 10.0.0.0/8 or 127.0.0.1; \
+            repeat for several (TASKPORT_WEBHOOK_ALLOW_NETWORKS, comma-separated). Loopback, private, link-local and \
+            cloud-metadata addresses are refused otherwise.
+            """
+    )
+    var webhookAllowNetwork: [String] = environment("TASKPORT_WEBHOOK_ALLOW_NETWORKS")?.split(separator: ",").map(String.init) ?? []
+
+    func settings() throws -> NotificationSettings {
+        guard deliveryAttempts >= 1, deliveryRetrySeconds > 0, reminderSeconds > 0 else {
+            throw ValidationError("Delivery attempts, retry and reminder seconds must be positive")
+        }
+        let networks = try webhookAllowNetwork.map { text in
+            guard let network = IPNetwork(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("'\(text)' is not an IP address or network such as 10.0.0.0/8")
+            }
+            return network
+        }
+        let smtp = smtpHost.map { host in
+            SMTPConfiguration(
+                host: host, port: smtpPort, security: smtpSecurity, username: smtpUsername, password: smtpPassword,
+                from: smtpFrom, trustedCertificatesFile: smtpCAFile
+            )
+        }
+        return NotificationSettings(
+            smtp: smtp, retry: RetryPolicy(maxAttempts: deliveryAttempts, baseDelay: .seconds(deliveryRetrySeconds)),
+            pollInterval: .milliseconds(min(1000, Int(deliveryRetrySeconds * 1000))), reminderInterval: .seconds(reminderSeconds),
+            webhookDestinations: WebhookDestinations(allowing: networks)
+        )
+    }
+}
+
+extension SMTPConfiguration.Security: ExpressibleByArgument {}

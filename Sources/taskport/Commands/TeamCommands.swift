@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import TaskportCore
+
+struct TeamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "team", abstract: "Manage a tenant's teams.", subcommands: [Create.self, AddMember.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a team.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The team's name, unique in the tenant.") var name: String
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            let team = try await database.createTeam(in: tenantID, name: name)
+            print("\(team.id.uuidString.lowercased())\t\(team.name)")
+        }
+    }
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Add a user to a team.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The team's name.") var team: String
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            try await database.addMember(user.id, toTeam: found.id, in: tenantID)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List teams and their members.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            for team in try await database.teams(in: tenantID) {
+                print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import TaskportCore
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage a tenant's users.",
+        subcommands: [Create.self, List.self, Password.self, Disable.self, Enable.self, Delete.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email, unique in the tenant.") var email: String
+        @Option(help: "The user's display name.") var name: String
+        @Option(help: "A role; repeat for several.") var role: [String] = []
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            let user = try await database.createUser(in: tenantID, email: email, name: name, roles: role)
+            print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)")
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the password a user signs in with (Nexudus's token endpoint), read from the first line of standard input."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            guard let password = readLine(strippingNewline: true), password.count >= 8 else {
+                throw ValidationError("Send a password of at least 8 characters on standard input")
+            }
+            try await database.setPasswordHash(try PasswordHash.make(password), for: user.id, in: tenantID)
+            print("password set for \(user.email)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users (a disabled one is marked so).")
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            for user in try await database.users(in: tenantID) {
+                let state = user.isDisabled ? "\tdisabled" : ""
+                print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))\(state)")
+            }
+        }
+    }
+
+    /// The user of `tenant` with `email`, or a validation error naming what is missing.
+    static func find(_ email: String, in tenant: TenantOption, _ store: DatabaseOptions) async throws -> (any TaskportStore, User) {
+        let (database, tenantID) = try await tenant.open(store)
+        guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+        return (database, user)
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: every API key, token and password of theirs stops working at once, on every server."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(true, deleting: false, user: user.id, in: user.tenantID)
+            print("disabled \(user.email)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a disabled user again: their API keys and password work again; tokens issued before stay dead."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(false, deleting: false, user: user.id, in: user.tenantID)
+            print("enabled \(user.email)")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a user: disabled for good and no longer listed. Their tasks and history stay, naming them."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, user) = try await UserCommand.find(email, in: tenant, store)
+            try await database.setDisabled(true, deleting: true, user: user.id, in: user.tenantID)
+            print("deleted \(user.email)")
+        }
+    }
+}
