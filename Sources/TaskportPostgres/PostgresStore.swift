@@ -16,7 +16,7 @@ import TaskportCore
 public final class PostgresStore: Sendable, Service {
     let client: PostgresClient
     let logger: Logger
-    let reachability = Reachability()
+    let reachability: Reachability
     private let running: Task<Void, Never>
 
     /// Connects to the database the URL names and brings its schema up to date.
@@ -37,7 +37,9 @@ public final class PostgresStore: Sendable, Service {
         // The pool's own log: its failures, not its start-up chatter.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .error)
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), logger: logger)
+        let store = PostgresStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), settings: settings, logger: logger
+        )
         do {
             if let schema = settings.schema { try await store.createSchema(schema) }
             try await PostgresSchema.migrate(store)
@@ -48,9 +50,17 @@ public final class PostgresStore: Sendable, Service {
         return store
     }
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, settings: ConnectionSettings, logger: Logger) {
         self.client = client
         self.logger = logger
+        reachability = Reachability {
+            do {
+                try await settings.probe(logger: logger, connectTimeout: .seconds(1))
+                return true
+            } catch {
+                return false
+            }
+        }
         running = Task { await client.run() }
     }
 
@@ -132,30 +142,23 @@ extension PostgresStore {
     func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client
         let reachability = reachability
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask {
-                do {
-                    let result = try await client.withConnection(body)
-                    reachability.succeeded()
-                    return result
-                } catch let error as PSQLError where error.serverInfo == nil {
-                    reachability.failed()
-                    throw error
-                }
+        return try await Deadline.run(
+            checkingEvery: .milliseconds(250),
+            giveUp: { waited in
+                // A wait this long may be a database that has gone away without a word: ask it directly.
+                if waited >= .seconds(1) { reachability.probeIfDue() }
+                guard waited >= Self.operationDeadline || (waited >= Self.unreachableDeadline && reachability.isUnreachable) else { return nil }
+                return TaskportError.unavailable("The database does not answer; try again shortly", retryAfter: 2)
             }
-            group.addTask {
-                let started = ContinuousClock.now
-                while true {
-                    try await Task.sleep(for: .milliseconds(250))
-                    let waited = ContinuousClock.now - started
-                    if waited >= Self.operationDeadline || (waited >= Self.unreachableDeadline && reachability.isUnreachable) {
-                        throw TaskportError.unavailable("The database does not answer; try again shortly", retryAfter: 2)
-                    }
-                }
+        ) {
+            do {
+                let result = try await client.withConnection(body)
+                reachability.succeeded()
+                return result
+            } catch let error as PSQLError where error.serverInfo == nil {
+                reachability.failed()
+                throw error
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
         }
     }
 
@@ -237,7 +240,7 @@ struct Cells {
 }
 
 /// What a `postgres://` URL says.
-struct ConnectionSettings {
+struct ConnectionSettings: Sendable {
     var configuration: PostgresClient.Configuration
     var schema: String?
     var tlsMode: TLSMode
@@ -274,7 +277,7 @@ struct ConnectionSettings {
     }
 
     /// Opens one connection and closes it; throws what stood in the way, within ten seconds.
-    func probe(logger: Logger) async throws {
+    func probe(logger: Logger, connectTimeout: Duration = .seconds(10)) async throws {
         let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
         let tls: PostgresConnection.Configuration.TLS = switch tlsMode {
         case .disable: .disable
@@ -285,7 +288,7 @@ struct ConnectionSettings {
             host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: tls
         )
-        single.options.connectTimeout = .seconds(10)
+        single.options.connectTimeout = .init(connectTimeout)
         do {
             let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
             try? await connection.close()
@@ -310,18 +313,49 @@ extension PSQLError: TaskportErrorConvertible {
     }
 }
 
-/// Whether the last attempt to use a connection failed at the connection itself (the database
-/// unreachable, gone away); any success clears it.
+/// Whether the database is unreachable: a connection failed at the connection itself, or a
+/// probe (one plain connection, at most one a second, made when a wait grows long) could not
+/// connect. Any success clears it.
 final class Reachability: Sendable {
-    private let unreachable = Mutex(false)
+    private struct State {
+        var unreachable = false
+        var probing = false
+        var lastProbe: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
+    private let probe: @Sendable () async -> Bool
 
-    var isUnreachable: Bool { unreachable.withLock { $0 } }
+    /// `probe` answers whether a new connection to the database can be made.
+    init(probe: @escaping @Sendable () async -> Bool) {
+        self.probe = probe
+    }
 
-    func failed() { unreachable.withLock { $0 = true } }
+    var isUnreachable: Bool { state.withLock { $0.unreachable } }
+
+    func failed() { state.withLock { $0.unreachable = true } }
 
     func succeeded() {
-        unreachable.withLock { state in
-            if state { state = false }
+        state.withLock { state in
+            if state.unreachable { state.unreachable = false }
+        }
+    }
+
+    /// Starts a probe unless one is running or one started less than a second ago.
+    func probeIfDue() {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> Bool in
+            guard !state.probing, state.lastProbe.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            state.probing = true
+            state.lastProbe = now
+            return true
+        }
+        guard due else { return }
+        Task {
+            let reachable = await probe()
+            state.withLock { state in
+                state.probing = false
+                state.unreachable = !reachable
+            }
         }
     }
 }

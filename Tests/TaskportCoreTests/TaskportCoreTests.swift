@@ -274,3 +274,22 @@ import Testing
         #expect(try StoredJSON.decode(JSONValue.self, from: text) == wrapped)
     }
 }
+
+@Suite struct DeadlineTests {
+    @Test func aCallThatIgnoresCancellationIsStillAnsweredAtTheDeadline() async throws {
+        let started = ContinuousClock.now
+        let answer = try await Deadline.result(within: .milliseconds(200)) {
+            // Sleeps on, cancelled or not.
+            try? await Task.sleep(for: .seconds(3))
+            return 1
+        }
+        #expect(answer == nil)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(try await Deadline.result(within: .seconds(5)) { 7 } == 7)
+        await #expect(throws: TaskportError.self) {
+            try await Deadline.run(checkingEvery: .milliseconds(50), giveUp: { $0 > .milliseconds(100) ? TaskportError.unavailable("away", retryAfter: 1) : nil }) {
+                try? await Task.sleep(for: .seconds(3))
+            }
+        }
+    }
+}
