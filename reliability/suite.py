@@ -456,6 +456,47 @@ def check_slow_clients(folder, sockets=300, timeout=3):
         server.stop()
 
 
+def check_sqlite_disk_full(folder):
+    """The SQLite file's disk fills up under writes, then has room again."""
+    disk = os.path.join(folder, "disk")
+    os.makedirs(disk)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", disk], capture_output=True).returncode != 0:
+        raise Skip("cannot mount a small tmpfs here (needs root)")
+    server = None
+    try:
+        server = Server(disk, extra=["--durability", "full"]).start()
+        filler = os.path.join(disk, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+                    if shutil.disk_usage(disk).free < 3 * 1024 * 1024:
+                        break
+            except OSError:
+                pass
+        answers = []
+        note = "x" * 15000
+        for n in range(2000):
+            status, headers, body = server.native("PATCH", "/v1/tasks/1", json.dumps({"notes": f"{n}{note}"}), "application/merge-patch+json")
+            answers.append(status)
+            if status != 200:
+                break
+        refused = answers[-1]
+        assert refused == 503, f"a full disk answered {refused}: {body[:300]!r}"
+        assert headers.get("retry-after"), "no Retry-After"
+        assert server.alive()
+        assert server.native("GET", "/v1/tasks/1")[0] == 200, "reads stop when the disk is full"
+        os.remove(filler)
+        again = [server.native("PATCH", "/v1/tasks/1", json.dumps({"notes": f"again {n}"}), "application/merge-patch+json")[0] for n in range(3)]
+        assert again == [200, 200, 200], f"after room was made: {again}"
+        return {"writes before the disk was full": len(answers) - 1, "then": refused, "after room was made": again}
+    finally:
+        if server:
+            server.stop()
+        subprocess.run(["umount", disk], capture_output=True)
+
+
 def storm(servers, writers=16, rounds=15):
     """Writers on every server race to change one task, each with the version it read."""
     status, _, body = servers[0].native("POST", "/v1/tasks", json.dumps({"title": "storm"}))
@@ -671,6 +712,7 @@ CHECKS = [
     ("secrets-in-logs", check_secrets_in_logs, True),
     ("shutdown-drain", check_shutdown_drain, True),
     ("slow-clients", check_slow_clients, True),
+    ("sqlite-disk-full", check_sqlite_disk_full, True),
     ("credential-matrix", check_credential_matrix, True),
     ("conflict-storm", check_conflict_storm, True),
     ("conflict-storm-postgres", check_conflict_storm_postgres, True),
