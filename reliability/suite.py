@@ -362,6 +362,36 @@ def check_shutdown_drain(folder):
     return {"idle connections answered with close": closed, "writes answered": results.count(200), "exit": code}
 
 
+def check_shutdown_under_new_connections(folder, runs=5):
+    """SIGTERM while clients open a new connection for every request: the server stops cleanly."""
+    exits = []
+    for run in range(runs):
+        server = Server(os.path.join(folder, f"run-{run}"))
+        os.makedirs(server.folder)
+        server.start()
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set():
+                try:
+                    server.native("GET", "/v1/tasks/1", timeout=5)
+                except (OSError, http.client.HTTPException):
+                    pass
+
+        threads = [threading.Thread(target=client) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.7)
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(timeout=30)
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        exits.append(code)
+        assert code == 0, f"run {run}: exit {code}: {server.log()[-1500:]}"
+    return {"runs": runs, "exit codes": exits}
+
+
 def check_sigkill_under_load(folder, seconds=4):
     server = Server(folder, extra=["--durability", "full"]).start()
     ids = []
@@ -711,6 +741,7 @@ CHECKS = [
     ("hostile-corpus", check_hostile_corpus, True),
     ("secrets-in-logs", check_secrets_in_logs, True),
     ("shutdown-drain", check_shutdown_drain, True),
+    ("shutdown-under-new-connections", check_shutdown_under_new_connections, True),
     ("slow-clients", check_slow_clients, True),
     ("sqlite-disk-full", check_sqlite_disk_full, True),
     ("credential-matrix", check_credential_matrix, True),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MaxsightDialect
 import NativeDialect
@@ -81,7 +82,7 @@ public func buildApplication(
     let limits = configuration.connections
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionPolicy(limits: limits)], idleTimeout: limits.idleTimeout)),
+        server: HTTPServerBuilder { responder in TaskportHTTP1Channel(responder: responder, limits: limits) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,
         logger: logger

@@ -2,7 +2,11 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import Hummingbird
+import HummingbirdCore
+import Logging
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// How long a connection may take over each part of its life, and how it stops.
 public struct ConnectionLimits: Sendable {
@@ -164,5 +168,37 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         bodyDeadline?.cancel()
         drainTimer?.cancel()
+    }
+}
+
+/// Taskport's HTTP/1.1 connections: the pipeline Hummingbird's `HTTP1Channel` builds, with
+/// `ConnectionPolicy` between the codec and the server. One thing differs: a connection accepted
+/// just as the server stops listening, which the server never takes up, is closed when it is
+/// dropped, instead of stopping the process (`NIOAsyncChannel` otherwise traps when a connection
+/// it wraps is dropped unused).
+struct TaskportHTTP1Channel: HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    let responder: HTTPChannelHandler.Responder
+    let limits: ConnectionLimits
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init()
+            )
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(ConnectionPolicy(limits: limits))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: .nanoseconds(limits.idleTimeout.nanoseconds), logger: logger))
+            // The initializer that closes the connection on deinit (deprecated in favour of scoped teardown,
+            // which the server does use for every connection it takes up).
+            return try NIOAsyncChannel(synchronouslyWrapping: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
     }
 }

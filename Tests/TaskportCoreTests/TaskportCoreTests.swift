@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TaskportCore
@@ -276,20 +277,33 @@ import Testing
 }
 
 @Suite struct DeadlineTests {
-    @Test func aCallThatIgnoresCancellationIsStillAnsweredAtTheDeadline() async throws {
-        let started = ContinuousClock.now
-        let answer = try await Deadline.result(within: .milliseconds(200)) {
-            // Sleeps on, cancelled or not.
-            try? await Task.sleep(for: .seconds(3))
+    /// A call that ignores cancellation and runs until it is released.
+    final class Stubborn: Sendable {
+        let released = Mutex(false)
+        let finished = Mutex(false)
+
+        func run() async -> Int {
+            while !released.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            finished.withLock { $0 = true }
             return 1
         }
+    }
+
+    @Test func aCallThatIgnoresCancellationIsStillAnsweredAtTheDeadline() async throws {
+        let call = Stubborn()
+        let answer = try await Deadline.result(within: .milliseconds(50)) { await call.run() }
         #expect(answer == nil)
-        #expect(ContinuousClock.now - started < .seconds(2))
-        #expect(try await Deadline.result(within: .seconds(5)) { 7 } == 7)
+        #expect(call.finished.withLock { $0 } == false, "answered before the call finished")
+        call.released.withLock { $0 = true }
+        #expect(try await Deadline.result(within: .seconds(60)) { 7 } == 7)
+
+        let other = Stubborn()
         await #expect(throws: TaskportError.self) {
-            try await Deadline.run(checkingEvery: .milliseconds(50), giveUp: { $0 > .milliseconds(100) ? TaskportError.unavailable("away", retryAfter: 1) : nil }) {
-                try? await Task.sleep(for: .seconds(3))
+            try await Deadline.run(checkingEvery: .milliseconds(10), giveUp: { $0 > .milliseconds(20) ? TaskportError.unavailable("away", retryAfter: 1) : nil }) {
+                await other.run()
             }
         }
+        #expect(other.finished.withLock { $0 } == false)
+        other.released.withLock { $0 = true }
     }
 }
