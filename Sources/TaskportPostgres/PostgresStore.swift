@@ -53,14 +53,7 @@ public final class PostgresStore: Sendable, Service {
     private init(client: PostgresClient, settings: ConnectionSettings, logger: Logger) {
         self.client = client
         self.logger = logger
-        reachability = Reachability {
-            do {
-                try await settings.probe(logger: logger, connectTimeout: .seconds(1))
-                return true
-            } catch {
-                return false
-            }
-        }
+        reachability = Reachability { await settings.answers(logger: logger) }
         running = Task { await client.run() }
     }
 
@@ -183,6 +176,11 @@ enum PostgresStoreError {
 
     struct Unreachable: Error, CustomStringConvertible {
         var description: String
+        /// The server answered, with an error (a wrong password, too many connections), and is
+        /// not starting up or shutting down.
+        var answered = false
+        /// The connection did not open in time.
+        var timedOut = false
     }
 
     static func translate(_ error: PSQLError) -> any Error {
@@ -277,6 +275,20 @@ struct ConnectionSettings: Sendable {
     }
 
     /// Opens one connection and closes it; throws what stood in the way, within ten seconds.
+    /// Whether the server answers at all: false only when a connection is refused or breaks before
+    /// the server says anything. A server that answers with an error (too many connections, say)
+    /// is there, and a connection that is merely slow to open proves nothing either way.
+    func answers(logger: Logger) async -> Bool {
+        do {
+            try await probe(logger: logger, connectTimeout: .seconds(3))
+            return true
+        } catch let error as PostgresStoreError.Unreachable {
+            return error.answered || error.timedOut
+        } catch {
+            return true
+        }
+    }
+
     func probe(logger: Logger, connectTimeout: Duration = .seconds(10)) async throws {
         let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
         let tls: PostgresConnection.Configuration.TLS = switch tlsMode {
@@ -294,7 +306,11 @@ struct ConnectionSettings: Sendable {
             try? await connection.close()
         } catch let error as PSQLError {
             let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
-            throw PostgresStoreError.Unreachable(description: "Cannot connect to PostgreSQL at \(place): \(reason)")
+            let timedOut = (error.underlying as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+            throw PostgresStoreError.Unreachable(
+                description: "Cannot connect to PostgreSQL at \(place): \(reason)",
+                answered: error.serverInfo != nil && error.serverInfo?[.sqlState]?.hasPrefix("57P") != true, timedOut: timedOut
+            )
         }
     }
 }
