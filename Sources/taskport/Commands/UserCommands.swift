@@ -56,55 +56,45 @@ struct UserCommand: AsyncParsableCommand {
         }
     }
 
-    /// The user of `tenant` with `email`, or a validation error naming what is missing.
-    static func find(_ email: String, in tenant: TenantOption, _ store: DatabaseOptions) async throws -> (any TaskportStore, User) {
-        let (database, tenantID) = try await tenant.open(store)
-        guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
-        return (database, user)
-    }
-
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disable a user: every API key, token and password of theirs stops working at once, on every server."
         )
-        @OptionGroup var store: DatabaseOptions
-        @OptionGroup var tenant: TenantOption
-        @Option(help: "The user's email.") var email: String
+        @OptionGroup var user: UserSelection
 
-        func run() async throws {
-            let (database, user) = try await UserCommand.find(email, in: tenant, store)
-            try await database.setDisabled(true, deleting: false, user: user.id, in: user.tenantID)
-            print("disabled \(user.email)")
-        }
+        func run() async throws { try await user.set(disabled: true, deleting: false, saying: "disabled") }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enable a disabled user again: their API keys and password work again; tokens issued before stay dead."
         )
-        @OptionGroup var store: DatabaseOptions
-        @OptionGroup var tenant: TenantOption
-        @Option(help: "The user's email.") var email: String
+        @OptionGroup var user: UserSelection
 
-        func run() async throws {
-            let (database, user) = try await UserCommand.find(email, in: tenant, store)
-            try await database.setDisabled(false, deleting: false, user: user.id, in: user.tenantID)
-            print("enabled \(user.email)")
-        }
+        func run() async throws { try await user.set(disabled: false, deleting: false, saying: "enabled") }
     }
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a user: disabled for good and no longer listed. Their tasks and history stay, naming them."
         )
-        @OptionGroup var store: DatabaseOptions
-        @OptionGroup var tenant: TenantOption
-        @Option(help: "The user's email.") var email: String
+        @OptionGroup var user: UserSelection
 
-        func run() async throws {
-            let (database, user) = try await UserCommand.find(email, in: tenant, store)
-            try await database.setDisabled(true, deleting: true, user: user.id, in: user.tenantID)
-            print("deleted \(user.email)")
-        }
+        func run() async throws { try await user.set(disabled: true, deleting: true, saying: "deleted") }
+    }
+}
+
+/// The database, the tenant and the email that name one user.
+struct UserSelection: ParsableArguments {
+    @OptionGroup var store: DatabaseOptions
+    @OptionGroup var tenant: TenantOption
+    @Option(help: "The user's email.") var email: String
+
+    /// Disables, enables or deletes the user, then says so.
+    func set(disabled: Bool, deleting: Bool, saying verb: String) async throws {
+        let (database, tenantID) = try await tenant.open(store)
+        guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+        try await database.setDisabled(disabled, deleting: deleting, user: user.id, in: tenantID)
+        print("\(verb) \(user.email)")
     }
 }
