@@ -19,7 +19,7 @@ struct EmailDeliveryTests {
         SMTPClient(
             SMTPConfiguration(
                 host: "127.0.0.1", port: port ?? sink.port, username: username, password: password, from: "taskport@acme.test",
-                timeout: .seconds(5)
+                timeout: .seconds(30)
             )
         )
     }
@@ -101,7 +101,7 @@ struct EmailDeliveryTests {
         let email = Email(messageID: "tls@taskport", from: "taskport@acme.test", to: ["bob@acme.test"], subject: "Over TLS", text: "Encrypted")
         var configuration = SMTPConfiguration(
             host: "127.0.0.1", port: sink.port, security: .startTLS, username: "mailer", password: "s3cret",
-            from: "taskport@acme.test", trustedCertificatesFile: certificates.appendingPathComponent("cert.pem").path, timeout: .seconds(5)
+            from: "taskport@acme.test", trustedCertificatesFile: certificates.appendingPathComponent("cert.pem").path, timeout: .seconds(30)
         )
         try await SMTPClient(configuration).send(email)
         #expect(try await sink.waitForMessages(1).first?.header("Subject") == "Over TLS")

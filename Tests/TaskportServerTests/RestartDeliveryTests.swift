@@ -78,14 +78,14 @@ struct RestartDeliveryTests {
         let bob = try #require(maxsight["userId"] as? String)
         var read = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v5/tasks/1")
         read.headers.add(name: "apikey", value: key)
-        let task = try JSONSerialization.jsonObject(with: Data(try await HTTPClient.shared.execute(read, timeout: .seconds(5)).body.collect(upTo: 1 << 20).readableBytesView)) as? [String: Any]
+        let task = try JSONSerialization.jsonObject(with: Data(try await HTTPClient.shared.execute(read, timeout: .seconds(30)).body.collect(upTo: 1 << 20).readableBytesView)) as? [String: Any]
         var assign = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v5/tasks/1/update-assignment")
         assign.method = .PUT
         assign.headers.add(name: "apikey", value: key)
         assign.headers.add(name: "If-Match", value: try #require(task?["updated_at"] as? String))
         assign.headers.add(name: "Content-Type", value: "application/json")
         assign.body = .bytes(ByteBuffer(string: #"{"update":{"assigned_by_id":"\#(bob)","assigned_to_id":"\#(bob)","assigned_to_type":"USER"}}"#))
-        #expect(try await HTTPClient.shared.execute(assign, timeout: .seconds(5)).status == .ok)
+        #expect(try await HTTPClient.shared.execute(assign, timeout: .seconds(30)).status == .ok)
         try await Task.sleep(for: .milliseconds(500))  // a few failed attempts against the closed port
         try await first.kill()
 
