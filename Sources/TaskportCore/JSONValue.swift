@@ -63,6 +63,23 @@ public enum JSONValue: Sendable, Hashable, Codable {
 /// A JSON object.
 public typealias JSONObject = [String: JSONValue]
 
+extension JSONObject {
+    /// This object without its `null` members, at every level of nested objects (arrays are
+    /// values, kept as they are). What a JSON Merge Patch of it would leave: `null` there means
+    /// "no such member", so task metadata never holds one and every surface can send it back.
+    public var withoutNullMembers: JSONObject {
+        var result: JSONObject = [:]
+        for (key, value) in self {
+            switch value {
+            case .null: continue
+            case .object(let object): result[key] = .object(object.withoutNullMembers)
+            default: result[key] = value
+            }
+        }
+        return result
+    }
+}
+
 extension JSONValue {
     public init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
     public init(_ value: Bool) { self = .bool(value) }

@@ -5,12 +5,22 @@ public enum TaskPrecondition: Sendable, Hashable {
     case version(Int64)
     /// The task's `updatedAt`, exactly as Taskport returned it (it strictly increases).
     case updatedAt(Timestamp)
+    /// Each of these: a client that says what it read in more than one way (a header and the
+    /// record it sends back) must be right in every one.
+    indirect case all([TaskPrecondition])
 
     public func isMet(by task: TaskRecord) -> Bool {
         switch self {
         case .version(let version): task.version == version
         case .updatedAt(let timestamp): task.updatedAt == timestamp
+        case .all(let preconditions): preconditions.allSatisfy { $0.isMet(by: task) }
         }
+    }
+
+    /// One precondition for all of `preconditions`, nil when there are none.
+    public static func all(of preconditions: [TaskPrecondition?]) -> TaskPrecondition? {
+        let given = preconditions.compactMap { $0 }
+        return given.count > 1 ? .all(given) : given.first
     }
 }
 
@@ -80,7 +90,7 @@ public enum TaskEngine {
     /// Throws `forbidden` unless the actor may create tasks.
     public static func creationContent(_ creation: TaskCreation) throws(TaskportError) -> TaskContent {
         try creation.actor.require(.create)
-        var content = creation.content
+        var content = creation.content.normalized()
         if content.assignee != nil, content.assignedByID == nil {
             content.assignedByID = creation.actor.userID
         }
@@ -108,7 +118,7 @@ public enum TaskEngine {
         try mutation.actor.require(mutation.kind == .delete ? .delete : .edit)
         if case .patch(let patch) = mutation.kind {
             action = .updated
-            next.content = patch.applied(to: current.content, by: mutation.actor.userID)
+            next.content = patch.applied(to: current.content, by: mutation.actor.userID).normalized()
             try next.content.validate()
         }
         if let precondition = mutation.precondition, !precondition.isMet(by: current) {

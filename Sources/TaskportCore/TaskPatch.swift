@@ -22,6 +22,9 @@ public enum TaskEdit: Sendable, Hashable {
     case scopeID(String?)
     case activityID(UUID?)
     case assignee(Assignee?)
+    /// Removes the assignee if it is a user; a team assignment stays. For surfaces whose
+    /// assignee can only be a user, where "no user" is all a client can say.
+    case unassignUser
     /// Who makes the assignment; when absent, a change of assignee records the acting user.
     case assignedByID(UUID?)
     case assignmentComment(String?)
@@ -52,10 +55,9 @@ public struct TaskPatch: Sendable, Hashable {
         edits.append(edit)
     }
 
-    /// The content after every edit, in order. Changing the due time re-arms its reminder (unless
-    /// the patch changes `reminded` itself);
-    /// changing the assignee records `actor` as the one who assigned, unless the patch names one,
-    /// and drops the previous assignment's comment, unless the patch brings one.
+    /// The content after every edit, in order. Changing the due time re-arms its reminder (unless the patch changes `reminded` itself); changing the assignee records
+    /// `actor` as the one who assigned, unless the patch names one, and drops the previous
+    /// assignment's comment, unless the patch brings one.
     public func applied(to content: TaskContent, by actor: UUID? = nil) -> TaskContent {
         var result = content
         for edit in edits {
@@ -72,6 +74,7 @@ public struct TaskPatch: Sendable, Hashable {
             case .scopeID(let value): result.scopeID = value
             case .activityID(let value): result.activityID = value
             case .assignee(let value): result.assignee = value
+            case .unassignUser: if result.assignee?.kind == .user { result.assignee = nil }
             case .assignedByID(let value): result.assignedByID = value
             case .assignmentComment(let value): result.assignmentComment = value
             case .responsibleID(let value): result.responsibleID = value
@@ -106,6 +109,21 @@ public struct TaskPatch: Sendable, Hashable {
 }
 
 extension TaskContent {
+    /// The one way the engine stores what several surfaces can say in two: an empty text is no
+    /// text (surfaces that show a missing notes, type, status or priority as `""` send it back
+    /// so), and metadata objects hold no `null` members (a JSON Merge Patch of the metadata as
+    /// shown would remove them). Every surface can then send back what it shows unchanged.
+    public func normalized() -> TaskContent {
+        var content = self
+        func text(_ value: String?) -> String? { value?.isEmpty == true ? nil : value }
+        content.notes = text(notes)
+        content.type = text(type)
+        content.status = text(status)
+        content.priority = text(priority)
+        content.metadata = metadata.withoutNullMembers
+        return content
+    }
+
     public func value(of field: TaskField) -> JSONValue {
         switch field {
         case .title: .string(title)

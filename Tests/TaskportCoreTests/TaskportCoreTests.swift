@@ -156,7 +156,10 @@ import Testing
         let content = record { $0.metadata = ["a": .integer(1), "b": .object(["c": .bool(true)])] }.content
         let merged = TaskPatch([.mergeMetadata(["a": .null, "b": .object(["d": .string("x")])])]).applied(to: content)
         #expect(merged.metadata == ["b": .object(["c": .bool(true), "d": .string("x")])])
-        #expect(TaskPatch([.metadata(["z": .null])]).applied(to: content).metadata == ["z": .null])
+        // `null` members are never stored, at any level of objects: a merge patch of the metadata
+        // as shown would remove them. Arrays are values and keep theirs.
+        let replaced = TaskPatch([.metadata(["z": .null, "y": .object(["n": .null, "k": 1]), "a": .array([.null])])]).applied(to: content)
+        #expect(replaced.normalized().metadata == ["y": .object(["k": 1]), "a": .array([.null])])
     }
 
     @Test func creationRecordsEverySetFieldFromNull() throws {
