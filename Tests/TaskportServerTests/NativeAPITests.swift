@@ -124,7 +124,8 @@ struct NativeAPITests {
                 (#"{"title":null}"#, "title"),
                 (#"{"title":""}"#, "title"),
                 (#"{"owner":"me"}"#, "owner"),
-                (#"{"version":9}"#, "read-only"),
+                (#"{"number":9}"#, "read-only"),
+                (#"{"createdAt":"2001-01-01T00:00:00Z"}"#, "read-only"),
                 (#"{"dueAt":"next tuesday"}"#, "dueAt"),
                 (#"{"timeZone":"Mars/Olympus"}"#, "timeZone"),
                 (#"{"attachments":["not a url"]}"#, "attachments"),
@@ -139,6 +140,9 @@ struct NativeAPITests {
             }
             let invalid = try await api.patch(path, #"{"title":"","timeZone":"Nowhere/Land"}"#).object()
             #expect((invalid["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } == ["title", "timeZone"])
+            // A version the task is not at is a stale write, as a wrong If-Match is; on a create it is read-only.
+            try await api.patch(path, #"{"version":9,"title":"stale"}"#).problem(.preconditionFailed)
+            try await api.send(.post, "/v1/tasks", #"{"title":"x","version":1}"#).problem(.badRequest)
             try await api.send(.post, "/v1/tasks", #"{"notes":"no title"}"#).problem(.badRequest)
             try await api.send(.post, "/v1/tasks", #"{"title":"x","extra":1}"#).problem(.badRequest)
             try await api.send(.post, "/v1/tasks", #"{"title":"x","completed":null}"#).problem(.badRequest)

@@ -77,17 +77,27 @@ struct MaxsightAPI: APIProtocol {
             )
         }
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let current = try await RequestScope.found(store.task(reference, in: principal.tenantID))
         var patch = TaskPatch()
         var outbox: [OutboxMessage] = []
-        let comment: String?
+        var comment: String?
         switch body.change {
         case .assign(let by, let assignee, let note):
-            patch = TaskPatch([.assignee(assignee), .assignedByID(by), .assignmentComment(note)])
+            patch = TaskPatch([.assignee(assignee), .assignmentComment(note)])
+            if let by { patch.append(.assignedByID(by)) }
             comment = note
-            outbox = try await notifications(of: assignee, by: by, comment: note, task: reference, in: principal.tenantID)
+            // The assignment the task shows, sent back as it was, changes nothing and tells nobody.
+            let unchanged = current.content.assignee == assignee && current.content.assignmentComment == note
+                && (by == nil || current.content.assignedByID == by)
+            if !unchanged {
+                outbox = try await notifications(of: assignee, by: by ?? principal.user.id, comment: note, task: current, in: principal.tenantID)
+            }
         case .unassign(let by, let note):
-            patch = TaskPatch([.assignee(nil), .assignedByID(by), .assignmentComment(note)])
-            comment = note
+            // A task with no assignee stays as it is: there is no assignment to remove.
+            if current.content.assignee != nil {
+                patch = TaskPatch([.assignee(nil), .assignedByID(by), .assignmentComment(note)])
+                comment = note
+            }
         }
         let task = try await Self.fieldNames.renaming {
             try await store.apply(
@@ -109,8 +119,7 @@ struct MaxsightAPI: APIProtocol {
     }
 
     /// One email per recipient: the assigned user, or every member of the assigned team.
-    func notifications(of assignee: Assignee, by assigner: UUID, comment: String?, task: TaskReference, in tenantID: UUID) async throws -> [OutboxMessage] {
-        guard let current = try await store.task(task, in: tenantID) else { return [] }
+    func notifications(of assignee: Assignee, by assigner: UUID, comment: String?, task current: TaskRecord, in tenantID: UUID) async throws -> [OutboxMessage] {
         let recipients: [User]
         let assigneeName: String
         switch assignee.kind {

@@ -60,7 +60,8 @@ package typealias MaxsightTaskList = CursorPage<MaxsightTask>
 /// every mistake is a 400 that names the member.
 package struct MaxsightAssignmentRequest: Decodable, Hashable, Sendable {
     enum Change: Hashable {
-        case assign(by: UUID, to: Assignee, comment: String?)
+        /// `by` nil: `assigned_by_id` was `null`, as a task shows it when nobody is recorded.
+        case assign(by: UUID?, to: Assignee, comment: String?)
         case unassign(by: UUID, comment: String?)
     }
 
@@ -86,7 +87,10 @@ package struct MaxsightAssignmentRequest: Decodable, Hashable, Sendable {
         case (true, false):
             let update = try body.nestedContainer(keyedBy: Member.self, forKey: Member("update"))
             try Self.reject(update, allowing: ["assigned_by_id", "assigned_to_id", "assigned_to_type", "assignment_comment"], in: "update")
-            let by = try Self.id(update, "assigned_by_id", in: "update")
+            // `null` is what a task shows when nobody is recorded as the assigner: sent back, the
+            // engine records the caller if the assignee changes and keeps it as it is if not.
+            let by = try update.contains(Member("assigned_by_id")) && update.decodeNil(forKey: Member("assigned_by_id"))
+                ? nil : Self.id(update, "assigned_by_id", in: "update")
             let to = try Self.id(update, "assigned_to_id", in: "update")
             let kind = try Self.string(update, "assigned_to_type", in: "update")
             let assignee: Assignee

@@ -94,10 +94,19 @@ package struct NativeAPI: APIProtocol {
         guard case .applicationMergePatchJson(let body) = input.body else {
             throw TaskportError.unsupportedMediaType("Send application/merge-patch+json")
         }
+        let reference = try RequestScope.task(input.path.taskId)
+        var precondition = input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0) }
+        if !body.readOnly.isEmpty {
+            // The task as read, sent back: its read-only members must still be what it holds, and
+            // the version it carries guards the write as If-Match does.
+            let current = try await RequestScope.found(store.task(reference, in: principal.tenantID))
+            try body.readOnly.check(against: current)
+            precondition = TaskPrecondition.all(of: [precondition, body.readOnly.precondition])
+        }
         let task = try await store.apply(
             TaskMutation(
-                tenantID: principal.tenantID, task: try RequestScope.task(input.path.taskId), kind: .patch(body.patch),
-                precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0) }, actor: principal.actor(surface: NativeSurface.name)
+                tenantID: principal.tenantID, task: reference, kind: .patch(body.patch),
+                precondition: precondition, actor: principal.actor(surface: NativeSurface.name)
             )
         )
         return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(NativeTask(task))))

@@ -122,21 +122,81 @@ struct NativeAuditEntry: Encodable, Hashable, Sendable {
 }
 
 /// A JSON Merge Patch (RFC 7396) of a task, read member by member so that `null` (clear)
-/// and absence (keep) stay distinct. Unknown and read-only members are refused.
+/// and absence (keep) stay distinct. Unknown members are refused. Read-only members are kept
+/// aside: a client that sends back the task as it read it sends them, and they must still be
+/// what the task holds (`ReadOnlyMembers`).
 package struct TaskMergePatch: Decodable, Hashable, Sendable {
     let patch: TaskPatch
+    let readOnly: ReadOnlyMembers
 
     package init(from decoder: any Decoder) throws {
-        patch = try TaskMembers.read(from: decoder, metadata: .merge)
+        (patch, readOnly) = try TaskMembers.read(from: decoder, metadata: .merge, keepingReadOnly: true)
     }
 }
 
-/// A new task: the same members as a patch, with `title` required.
+/// The read-only members of a task a patch carries, as sent.
+struct ReadOnlyMembers: Hashable, Sendable {
+    var members: JSONObject = [:]
+
+    var isEmpty: Bool { members.isEmpty }
+
+    /// What `version` and `updatedAt` say the change is based on, as `If-Match` would. Their
+    /// form is checked first (`check(against:)`).
+    var precondition: TaskPrecondition? {
+        var preconditions: [TaskPrecondition?] = []
+        if case .integer(let version)? = members["version"] { preconditions.append(.version(version)) }
+        if case .string(let text)? = members["updatedAt"] { preconditions.append(Timestamp(rfc3339: text).map(TaskPrecondition.updatedAt)) }
+        return TaskPrecondition.all(of: preconditions)
+    }
+
+    /// Checks the members' form, and the ids and creation time against the task as stored: any
+    /// that differs is a `400` naming it. `version` and `updatedAt` are the write's precondition,
+    /// checked with the change (a stale one is `412`).
+    func check(against task: TaskRecord) throws(TaskportError) {
+        let malformed = members.sorted(by: { $0.key < $1.key }).compactMap { name, sent in Self.shapeProblem(name, sent) }
+        if !malformed.isEmpty { throw .invalid(malformed) }
+        let shown = (try? JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(NativeTask(task)))) ?? [:]
+        var problems: [FieldProblem] = []
+        for (name, sent) in members.sorted(by: { $0.key < $1.key }) where !Self.same(sent, shown[name] ?? .null, member: name) {
+            if name == "version" || name == "updatedAt" { continue }
+            problems.append(FieldProblem(name, "is read-only: send it as the task shows it, or leave it out"))
+        }
+        if !problems.isEmpty { throw .invalid(problems) }
+    }
+
+    /// What is wrong with the form of a sent read-only member, whatever the task holds.
+    static func shapeProblem(_ name: String, _ sent: JSONValue) -> FieldProblem? {
+        switch (name, sent) {
+        case ("version", .integer), ("number", .integer): return nil
+        case ("version", _), ("number", _): return FieldProblem(name, "must be an integer")
+        case ("createdAt", .string(let text)), ("updatedAt", .string(let text)):
+            return Timestamp(rfc3339: text) == nil ? FieldProblem(name, "is not an RFC 3339 date-time") : nil
+        case ("createdAt", _), ("updatedAt", _): return FieldProblem(name, "must be an RFC 3339 date-time")
+        case ("id", .string(let text)): return UUID(uuidString: text) == nil ? FieldProblem(name, "is not a UUID") : nil
+        case ("id", _): return FieldProblem(name, "must be a UUID")
+        case (_, .string(let text)): return UUID(uuidString: text) == nil ? FieldProblem(name, "is not a UUID") : nil
+        case (_, .null): return nil
+        default: return FieldProblem(name, "must be a UUID or null")
+        }
+    }
+
+    /// Ids compare without case, instants by the time they name.
+    static func same(_ sent: JSONValue, _ shown: JSONValue, member: String) -> Bool {
+        switch (sent, shown) {
+        case (.string(let a), .string(let b)) where member == "createdAt" || member == "updatedAt":
+            return Timestamp(rfc3339: a) != nil && Timestamp(rfc3339: a) == Timestamp(rfc3339: b)
+        case (.string(let a), .string(let b)): return a.lowercased() == b.lowercased()
+        default: return sent == shown
+        }
+    }
+}
+
+/// A new task: the same members as a patch, with `title` required. Read-only members are refused.
 package struct NativeTaskCreate: Decodable, Hashable, Sendable {
     let content: TaskContent
 
     package init(from decoder: any Decoder) throws {
-        let patch = try TaskMembers.read(from: decoder, metadata: .replace)
+        let (patch, _) = try TaskMembers.read(from: decoder, metadata: .replace, keepingReadOnly: false)
         guard patch.edits.contains(where: { if case .title = $0 { true } else { false } }) else {
             throw DecodingError.keyNotFound(
                 AnyMember("title"), .init(codingPath: decoder.codingPath, debugDescription: "title is required")
@@ -150,14 +210,20 @@ package struct NativeTaskCreate: Decodable, Hashable, Sendable {
 enum TaskMembers {
     enum Metadata { case merge, replace }
 
-    static let readOnly: Set<String> = ["id", "number", "creatorId", "assignedById", "version", "createdAt", "updatedAt"]
+    static let readOnlyNames: Set<String> = ["id", "number", "creatorId", "assignedById", "version", "createdAt", "updatedAt"]
 
-    static func read(from decoder: any Decoder, metadata: Metadata) throws -> TaskPatch {
+    /// The edits the members stand for, and the read-only members sent (refused unless `keepingReadOnly`).
+    static func read(from decoder: any Decoder, metadata: Metadata, keepingReadOnly: Bool) throws -> (TaskPatch, ReadOnlyMembers) {
         let container = try decoder.container(keyedBy: AnyMember.self)
         var patch = TaskPatch()
+        var readOnly = ReadOnlyMembers()
         for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            if keepingReadOnly, readOnlyNames.contains(key.stringValue) {
+                readOnly.members[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+                continue
+            }
             guard let field = TaskField(rawValue: key.stringValue) else {
-                let reason = readOnly.contains(key.stringValue) ? "is read-only" : "is not a member of a task"
+                let reason = readOnlyNames.contains(key.stringValue) ? "is read-only" : "is not a member of a task"
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: reason)
             }
             func optional<T: Decodable>(_ type: T.Type) throws -> T? { try container.decodeIfPresent(type, forKey: key) }
@@ -193,7 +259,7 @@ enum TaskMembers {
             case .externalId: patch.append(.externalID(try optional(String.self)))
             }
         }
-        return patch
+        return (patch, readOnly)
     }
 }
 

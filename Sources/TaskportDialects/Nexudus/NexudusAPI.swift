@@ -31,6 +31,7 @@ public enum NexudusSurface {
     ) throws {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(NexudusErrorEnvelope()))
+            .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
             .add(middleware: NexudusAuthenticator(directory: store, tokens: tokens))
             .add(middleware: RequestBodyMiddleware())
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
@@ -178,7 +179,7 @@ struct NexudusAPI: APIProtocol {
             store.task(.number(input.path.id), in: principal.tenantID), notFound: Self.notFound
         )
         let references = try await NexudusReferences.load(for: [task], in: principal.tenantID, from: store)
-        return .ok(.init(body: .json(NexudusTask(task, references))))
+        return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(NexudusTask(task, references))))
     }
 
     func createCoworkerTask(_ input: Operations.CreateCoworkerTask.Input) async throws -> Operations.CreateCoworkerTask.Output {
@@ -191,7 +192,7 @@ struct NexudusAPI: APIProtocol {
         case .success(let value): resolved = value
         case .failure(let result): return .badRequest(.init(body: .json(result)))
         }
-        let content = form.patch(resolved).applied(to: TaskContent(title: ""), by: principal.user.id)
+        let content = form.patch(resolved, to: nil).applied(to: TaskContent(title: ""), by: principal.user.id)
         let task = try await Self.fieldNames.renaming {
             try await store.create(
                 TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: NexudusSurface.name))
@@ -209,20 +210,25 @@ struct NexudusAPI: APIProtocol {
         }
         let current = try await RequestScope.found(store.task(.number(id), in: principal.tenantID), notFound: Self.notFound)
         let resolved: NexudusForm.Resolved
-        switch try await form.resolve(in: principal.tenantID, current: current.content, store: store) {
+        switch try await form.resolve(in: principal.tenantID, current: current, store: store) {
         case .success(let value): resolved = value
         case .failure(let result): return .badRequest(.init(body: .json(result)))
         }
+        // `UpdatedOn` in the body and `If-Match` both say what the client read; each must hold.
+        let precondition = TaskPrecondition.all(of: [
+            input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
+            form.updatedOn.map(TaskPrecondition.updatedAt),
+        ])
         let task = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(
-                    tenantID: principal.tenantID, task: .id(current.id), kind: .patch(form.patch(resolved)),
-                    precondition: form.updatedOn.map(TaskPrecondition.updatedAt),
+                    tenantID: principal.tenantID, task: .id(current.id), kind: .patch(form.patch(resolved, to: current.content)),
+                    precondition: precondition,
                     actor: principal.actor(surface: NexudusSurface.name)
                 )
             )
         }
-        return .ok(.init(body: .json(Self.result("updated", task, by: principal))))
+        return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(Self.result("updated", task, by: principal))))
     }
 
     func deleteCoworkerTask(_ input: Operations.DeleteCoworkerTask.Input) async throws -> Operations.DeleteCoworkerTask.Output {
@@ -230,6 +236,7 @@ struct NexudusAPI: APIProtocol {
         let task = try await store.apply(
             TaskMutation(
                 tenantID: principal.tenantID, task: .number(input.path.id), kind: .delete,
+                precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
                 actor: principal.actor(surface: NexudusSurface.name)
             )
         )

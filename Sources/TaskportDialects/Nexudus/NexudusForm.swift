@@ -60,35 +60,53 @@ struct NexudusForm {
 
     // MARK: Round two
 
-    /// What the ids name in the tenant, looked up once round one has passed.
+    /// What the ids name in the tenant, looked up once round one has passed. An id of `0` is
+    /// what a record shows for a task without a business, customer or responsible user (made
+    /// through another surface): sent back, it keeps what the task has, and the field stays nil.
     struct Resolved {
-        var business: Business
-        var customer: Account
-        var responsible: User
+        var business: Business?
+        var customer: Account?
+        var responsible: User?
         var dueAt: Sent<Timestamp>
     }
 
     /// Looks up the business, customer and responsible user, and settles the due date against
     /// `current` (the task as stored, for an update). Returns every problem found, or the result.
-    func resolve(in tenantID: UUID, current: TaskContent?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
+    func resolve(in tenantID: UUID, current: TaskRecord?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
         var problems: [NexudusFieldError] = []
-        let business = try await store.business(number: businessID ?? 0, in: tenantID)
-        if business == nil {
-            problems.append(NexudusFieldError("BusinessId", "does not name a business", attempted: JSONValue(businessID)))
+        // What the task shows now, for the ids a client may send back as `0`.
+        var shownTask: NexudusTask?
+        if let current {
+            shownTask = NexudusTask(current, try await NexudusReferences.load(for: [current], in: tenantID, from: store))
         }
-        let customer = try await store.account(number: coworkerID ?? 0, in: tenantID)
-        if customer == nil {
-            problems.append(NexudusFieldError("CoworkerId", "does not name a customer", attempted: JSONValue(coworkerID)))
+        func kept(_ sent: Int64?, _ shownID: Int64?) -> Bool { sent == 0 && shownID == 0 }
+        var resolved = Resolved(dueAt: nil)
+        if !kept(businessID, shownTask?.shownBusinessID) {
+            resolved.business = try await store.business(number: businessID ?? 0, in: tenantID)
+            if resolved.business == nil {
+                problems.append(NexudusFieldError("BusinessId", "does not name a business", attempted: JSONValue(businessID)))
+            }
         }
-        let responsible = try await store.user(number: responsibleID ?? 0, in: tenantID)
-        if responsible == nil {
-            problems.append(NexudusFieldError("ResponsibleId", "does not name an admin user", attempted: JSONValue(responsibleID)))
+        if !kept(coworkerID, shownTask?.shownCoworkerID) {
+            resolved.customer = try await store.account(number: coworkerID ?? 0, in: tenantID)
+            if resolved.customer == nil {
+                problems.append(NexudusFieldError("CoworkerId", "does not name a customer", attempted: JSONValue(coworkerID)))
+            }
         }
-        guard let business, let customer, let responsible else { return .failure(NexudusValidationResult(problems)) }
-        let zone = TimeZoneName.zone(business.timeZone) ?? Self.utcZone
-        switch dueAt(in: zone, current: current) {
+        if !kept(responsibleID, shownTask?.shownResponsibleID) {
+            resolved.responsible = try await store.user(number: responsibleID ?? 0, in: tenantID)
+            if resolved.responsible == nil {
+                problems.append(NexudusFieldError("ResponsibleId", "does not name an admin user", attempted: JSONValue(responsibleID)))
+            }
+        }
+        guard problems.isEmpty else { return .failure(NexudusValidationResult(problems)) }
+        // The record showed local times in its zone; a new business brings its own.
+        let shownZone = shownTask?.zone ?? Self.utcZone
+        let zone = resolved.business.flatMap { TimeZoneName.zone($0.timeZone) } ?? shownZone
+        switch dueAt(in: zone, shownIn: shownZone, current: current?.content) {
         case .success(let dueAt):
-            return .success(Resolved(business: business, customer: customer, responsible: responsible, dueAt: dueAt))
+            resolved.dueAt = dueAt
+            return .success(resolved)
         case .failure(let refusal):
             return .failure(refusal)
         }
@@ -96,7 +114,7 @@ struct NexudusForm {
 
     /// The due date the client means. A field sent back as the record showed it is unchanged;
     /// the one that changed wins; both changed must agree.
-    func dueAt(in zone: TimeZone, current: TaskContent?) -> Result<Sent<Timestamp>, NexudusValidationResult> {
+    func dueAt(in zone: TimeZone, shownIn shownZone: TimeZone, current: TaskContent?) -> Result<Sent<Timestamp>, NexudusValidationResult> {
         let local: Sent<Timestamp> = dueDateLocal.map { text in text.flatMap { Timestamp(wallClock: $0, in: zone) } }
         switch (dueDate, local) {
         case (nil, nil): return .success(nil)
@@ -105,9 +123,8 @@ struct NexudusForm {
         case (let utc?, let local?):
             if utc == local { return .success(utc) }
             let stored = current?.dueAt
-            let storedZone = current?.timeZone.flatMap(TimeZoneName.zone) ?? zone
             let sentLocal = dueDateLocal ?? nil
-            if Self.sameWallClock(sentLocal, stored, storedZone) { return .success(utc) }
+            if Self.sameWallClock(sentLocal, stored, shownZone) { return .success(utc) }
             if utc == stored { return .success(local) }
             let problem = NexudusFieldError(
                 "DueDateLocal", "does not match DueDate in the business's time zone (\(zone.identifier))",
@@ -126,14 +143,18 @@ struct NexudusForm {
         return sent == shown
     }
 
-    /// The edits the body asks for. Optional fields it leaves out keep their values.
-    func patch(_ resolved: Resolved) -> TaskPatch {
+    /// The edits the body asks for, to `current` (nil for a new task). Optional fields it leaves
+    /// out keep their values. A task that moves to a business (or is made in one) takes its time
+    /// zone; one that stays keeps its own.
+    func patch(_ resolved: Resolved, to current: TaskContent?) -> TaskPatch {
         var patch = TaskPatch()
         if let name { patch.append(.title(name)) }
-        patch.append(.scopeID(resolved.business.scopeID))
-        patch.append(.timeZone(resolved.business.timeZone))
-        patch.append(.subjectID(resolved.customer.subjectID))
-        patch.append(.responsibleID(resolved.responsible.id))
+        if let business = resolved.business, current == nil || business.scopeID != current?.scopeID {
+            patch.append(.scopeID(business.scopeID))
+            patch.append(.timeZone(business.timeZone))
+        }
+        if let customer = resolved.customer { patch.append(.subjectID(customer.subjectID)) }
+        if let responsible = resolved.responsible { patch.append(.responsibleID(responsible.id)) }
         if let notes { patch.append(.notes(notes)) }
         if let listItemID { patch.append(.listItemID(listItemID)) }
         if let systemID { patch.append(.externalID(systemID)) }

@@ -37,6 +37,9 @@ package struct NexudusReferences: Sendable {
 }
 
 /// A CoworkerTask record, PascalCase as the vendor spells it; `null` where Taskport has no value.
+/// The three required ids are never `null` (the vendor's clients read them as integers): a task
+/// made through another surface without a business, customer or responsible user that Nexudus
+/// knows shows `0`, and a PUT that sends `0` back keeps what the task has.
 package struct NexudusTask: Encodable, Hashable, Sendable {
     let record: TaskRecord
     let businessID: Int64?
@@ -53,6 +56,10 @@ package struct NexudusTask: Encodable, Hashable, Sendable {
         zone = references.timeZone(of: task)
     }
 
+    var shownBusinessID: Int64 { businessID ?? 0 }
+    var shownCoworkerID: Int64 { coworkerID ?? 0 }
+    var shownResponsibleID: Int64 { responsibleID ?? 0 }
+
     enum CodingKeys: String, CodingKey {
         case Id, UniqueId, BusinessId, CoworkerId, Name, ResponsibleId, Notes, TaskItemUniqueId, TaskListName
         case Completed, DueDate, DueDateLocal, Reminded, NotifyByEmail, DisplayToEveryone, SystemId
@@ -64,10 +71,10 @@ package struct NexudusTask: Encodable, Hashable, Sendable {
         let task = record.content
         try container.encode(record.number, forKey: .Id)
         try container.encode(record.id.uuidString.lowercased(), forKey: .UniqueId)
-        try container.encode(businessID, forKey: .BusinessId)
-        try container.encode(coworkerID, forKey: .CoworkerId)
+        try container.encode(shownBusinessID, forKey: .BusinessId)
+        try container.encode(shownCoworkerID, forKey: .CoworkerId)
         try container.encode(task.title, forKey: .Name)
-        try container.encode(responsibleID, forKey: .ResponsibleId)
+        try container.encode(shownResponsibleID, forKey: .ResponsibleId)
         try container.encode(task.notes, forKey: .Notes)
         try container.encode(task.listItemID, forKey: .TaskItemUniqueId)
         try container.encodeNil(forKey: .TaskListName)

@@ -61,8 +61,10 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Refuses `null` for the request members, which the document types as string or boolean.
-/// Generated decoding would read `null` as absent; a client that sends it gets a 400 instead.
+/// Finds the request members sent as `null`, which generated decoding reads as absent. A task
+/// shows `null` for a person, user assignee or due time it has none of, and a client sends the
+/// record back so: `null` is no value, as `""` is. `name` and `isCompleted` always have one, so
+/// `null` there is a 400.
 struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .put || request.method == .post,
@@ -71,13 +73,15 @@ struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
         else { return try await next(request, context) }
         var request = request
         let body = try await request.collectBody(upTo: BodyLimit.maximumBytes)
-        if let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
-            let member = object.keys.sorted().first(where: { RolloutInput.memberNames.contains($0) && object[$0] is NSNull })
-        {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            return try await next(request, context)
+        }
+        let nulls = Set(object.keys.filter { RolloutInput.memberNames.contains($0) && object[$0] is NSNull })
+        if let member = nulls.sorted().first(where: { $0 == "name" || $0 == "isCompleted" }) {
             let kind = member == "isCompleted" ? "a boolean" : "a string"
             throw TaskportError.malformed("\(member): must be \(kind), not null")
         }
-        return try await next(request, context)
+        return try await RolloutInput.$nullMembers.withValue(nulls) { try await next(request, context) }
     }
 }
 
@@ -115,8 +119,10 @@ struct RolloutAPI: APIProtocol {
         let principal = try RequestScope.caller()
         let fields: RolloutInput
         switch input.body {
-        case .json(let body): fields = RolloutInput(body)
-        case .plainText(let text): fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PostTasks.Input.Body.JsonPayload.self))
+        case .json(let body): fields = RolloutInput(body).withNulls(RolloutInput.nullMembers)
+        case .plainText(let text):
+            fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PostTasks.Input.Body.JsonPayload.self))
+                .withNulls(RolloutInput.nullMembers)
         case .multipartForm(let parts): fields = try RolloutInput(form: try await RolloutInput.form(parts, fields: Self.field))
         }
         guard fields.name != nil else { throw TaskportError.invalid([FieldProblem("name", "is a required field")]) }
@@ -141,8 +147,10 @@ struct RolloutAPI: APIProtocol {
         let principal = try RequestScope.caller()
         let fields: RolloutInput
         switch input.body {
-        case .json(let body): fields = RolloutInput(body)
-        case .plainText(let text): fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PutTasksId.Input.Body.JsonPayload.self))
+        case .json(let body): fields = RolloutInput(body).withNulls(RolloutInput.nullMembers)
+        case .plainText(let text):
+            fields = RolloutInput(try await Self.decodeJSONText(text, as: Operations.PutTasksId.Input.Body.JsonPayload.self))
+                .withNulls(RolloutInput.nullMembers)
         case .multipartForm(let parts): fields = try RolloutInput(form: try await RolloutInput.form(parts, fields: Self.field))
         }
         let patch = try fields.patch()
@@ -180,7 +188,7 @@ struct RolloutAPI: APIProtocol {
         return try JSONDecoder().decode(type, from: data)
     }
 
-    static func field(_ part: Operations.PutTasksId.Input.Body.MultipartFormPayload) -> (name: String, body: HTTPBody)? {
+    static func field(_ part: Operations.PutTasksId.Input.Body.MultipartFormPayload) -> (name: String?, body: HTTPBody) {
         switch part {
         case .personId(let part): ("personId", part.payload.body)
         case .name(let part): ("name", part.payload.body)
@@ -188,11 +196,11 @@ struct RolloutAPI: APIProtocol {
         case .assignedUserId(let part): ("assignedUserId", part.payload.body)
         case .isCompleted(let part): ("isCompleted", part.payload.body)
         case .dueDateTime(let part): ("dueDateTime", part.payload.body)
-        case .undocumented: nil
+        case .undocumented(let part): (nil, part.body)
         }
     }
 
-    static func field(_ part: Operations.PostTasks.Input.Body.MultipartFormPayload) -> (name: String, body: HTTPBody)? {
+    static func field(_ part: Operations.PostTasks.Input.Body.MultipartFormPayload) -> (name: String?, body: HTTPBody) {
         switch part {
         case .personId(let part): ("personId", part.payload.body)
         case .name(let part): ("name", part.payload.body)
@@ -200,7 +208,7 @@ struct RolloutAPI: APIProtocol {
         case .assignedUserId(let part): ("assignedUserId", part.payload.body)
         case .isCompleted(let part): ("isCompleted", part.payload.body)
         case .dueDateTime(let part): ("dueDateTime", part.payload.body)
-        case .undocumented: nil
+        case .undocumented(let part): (nil, part.body)
         }
     }
 }

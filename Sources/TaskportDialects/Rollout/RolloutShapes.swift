@@ -116,8 +116,23 @@ struct RolloutInput: Equatable {
         self.dueDateTime = dueDateTime
     }
 
-    /// The edits these members stand for. Members that are absent (or JSON `null`) stay as they
-    /// are; an empty `personId`, `assignedUserId` or `dueDateTime` clears it.
+    /// The members of the request being handled that were sent as JSON `null` (`RolloutNullMembers`).
+    @TaskLocal static var nullMembers: Set<String> = []
+
+    /// These members with those sent as JSON `null` read as no value, as an empty text is.
+    func withNulls(_ members: Set<String>) -> RolloutInput {
+        var input = self
+        if members.contains("personId") { input.personId = "" }
+        if members.contains("type") { input.type = "" }
+        if members.contains("assignedUserId") { input.assignedUserId = "" }
+        if members.contains("dueDateTime") { input.dueDateTime = "" }
+        return input
+    }
+
+    /// The edits these members stand for. Members that are absent stay as they are; an empty
+    /// (or `null`) `personId`, `type` or `dueDateTime` clears it. An empty `assignedUserId` says
+    /// the task has no user assignee: a user assignee is removed, a team one (which Rollout
+    /// shows as `null`) stays.
     func patch() throws -> TaskPatch {
         var patch = TaskPatch()
         var problems: [FieldProblem] = []
@@ -127,7 +142,7 @@ struct RolloutInput: Equatable {
         if let isCompleted { patch.append(.completed(isCompleted)) }
         if let assignedUserId {
             if assignedUserId.isEmpty {
-                patch.append(.assignee(nil))
+                patch.append(.unassignUser)
             } else if let id = UUID(uuidString: assignedUserId) {
                 patch.append(.assignee(.user(id)))
             } else {
@@ -147,15 +162,19 @@ struct RolloutInput: Equatable {
         return patch
     }
 
-    /// Reads the form fields of a multipart body. Each must be valid UTF-8 and sent once.
+    /// Reads the form fields of a multipart body. Each must be valid UTF-8 and sent once. Parts
+    /// that are not members (`id`, `original`, … of a record sent back as it was read) are read
+    /// past and ignored.
     static func form<Part: Sendable & Hashable>(
-        _ body: MultipartBody<Part>, fields: (Part) -> (name: String, body: HTTPBody)?
+        _ body: MultipartBody<Part>, fields: (Part) -> (name: String?, body: HTTPBody)
     ) async throws -> [String: String] {
         var values: [String: String] = [:]
         do {
             for try await part in body {
-                guard let (name, content) = fields(part) else { continue }
+                let (name, content) = fields(part)
+                // The next part can only be read once this one's body has been.
                 let bytes = try await Data(collecting: content, upTo: BodyLimit.maximumBytes)
+                guard let name else { continue }
                 guard let text = String(validating: bytes, as: UTF8.self) else {
                     throw TaskportError.malformed("\(name): is not valid UTF-8")
                 }

@@ -26,7 +26,9 @@ public enum ThenaSurface {
     public static func register<Context: RequestContext>(on router: Router<Context>, store: any TaskportStore) throws {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(ThenaErrorEnvelope()))
+            .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("x-api-key")!)))
+            .add(middleware: ThenaMissingTaskID())
             .add(middleware: RequestBodyMiddleware())
         try ThenaAPI(store: store).registerHandlers(
             on: group, serverURL: URL(string: "/")!,
@@ -36,6 +38,18 @@ public enum ThenaSurface {
             "/v1/accounts/tasks": [.get, .post],
             "/v1/accounts/tasks/:taskId": [.get, .put, .delete],
         ])
+    }
+}
+
+/// `PUT` or `DELETE` of `/v1/accounts/tasks/` (what a client sends for an empty task id) is the
+/// vendor's 400 "Task ID is required!", not the collection's 405.
+struct ThenaMissingTaskID<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.method == .put || request.method == .delete, request.uri.path.hasPrefix("/v1/accounts/tasks/") {
+            let id = request.uri.path.dropFirst("/v1/accounts/tasks/".count)
+            if (id.removingPercentEncoding ?? String(id)).trimmingCharacters(in: .whitespaces).isEmpty { throw ThenaAPI.missingTaskID }
+        }
+        return try await next(request, context)
     }
 }
 
@@ -65,13 +79,18 @@ struct ThenaAPI: APIProtocol {
             account = try await store.account(id, in: principal.tenantID)
         }
         if account == nil { problems.append(FieldProblem("accountId", "no account '\(fields.accountId ?? "")' in this organization")) }
-        let patch = try await edits(fields, in: principal.tenantID, problems: problems)
+        let patch = try await edits(fields, to: nil, in: principal.tenantID, problems: problems)
         var content = patch.applied(to: TaskContent(title: ""), by: principal.user.id)
         content.subjectID = account?.id.uuidString.lowercased()
         let task = try await Self.fieldNames.renaming {
             try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: ThenaSurface.name)))
         }
-        return .created(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+        return .created(
+            .init(
+                headers: .init(eTag: EntityTag.of(task)),
+                body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))
+            )
+        )
     }
 
     func getV1AccountsTasksTaskId(_ input: Operations.GetV1AccountsTasksTaskId.Input) async throws -> Operations.GetV1AccountsTasksTaskId.Output {
@@ -79,20 +98,37 @@ struct ThenaAPI: APIProtocol {
         let task = try await RequestScope.found(
             store.task(Self.task(input.path.taskId), in: principal.tenantID), notFound: Self.notFound
         )
-        return .ok(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+        return .ok(
+            .init(
+                headers: .init(eTag: EntityTag.of(task)),
+                body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))
+            )
+        )
     }
 
     func putV1AccountsTasksTaskId(_ input: Operations.PutV1AccountsTasksTaskId.Input) async throws -> Operations.PutV1AccountsTasksTaskId.Output {
         let principal = try RequestScope.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let reference = try Self.task(input.path.taskId)
-        let patch = try await edits(body.fields, in: principal.tenantID, problems: [])
+        // The edits are worked out against the task as it is: a value sent as the task has it is
+        // no edit. `If-Match`, when sent, is checked when the change lands.
+        let current = try await RequestScope.found(store.task(reference, in: principal.tenantID), notFound: Self.notFound)
+        let precondition = input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) }
+        let patch = try await edits(body.fields, to: current.content, in: principal.tenantID, problems: [])
         let task = try await Self.fieldNames.renaming {
             try await store.apply(
-                TaskMutation(tenantID: principal.tenantID, task: reference, kind: .patch(patch), actor: principal.actor(surface: ThenaSurface.name))
+                TaskMutation(
+                    tenantID: principal.tenantID, task: .id(current.id), kind: .patch(patch), precondition: precondition,
+                    actor: principal.actor(surface: ThenaSurface.name)
+                )
             )
         }
-        return .ok(.init(body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))))
+        return .ok(
+            .init(
+                headers: .init(eTag: EntityTag.of(task)),
+                body: .json(ThenaTask(task, context: try await context(for: [task], in: principal.tenantID)))
+            )
+        )
     }
 
     func deleteV1AccountsTasksTaskId(_ input: Operations.DeleteV1AccountsTasksTaskId.Input) async throws -> Operations.DeleteV1AccountsTasksTaskId.Output {
@@ -100,8 +136,9 @@ struct ThenaAPI: APIProtocol {
         _ = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(
-                    tenantID: principal.tenantID, task: try Self.task(input.path.taskId),
-                    kind: .delete, actor: principal.actor(surface: ThenaSurface.name)
+                    tenantID: principal.tenantID, task: try Self.task(input.path.taskId), kind: .delete,
+                    precondition: input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
+                    actor: principal.actor(surface: ThenaSurface.name)
                 )
             )
         }
@@ -119,25 +156,33 @@ struct ThenaAPI: APIProtocol {
         return try RequestScope.task(id, notFound: notFound)
     }
 
-    /// The edits a Thena body stands for, with references and attribute values resolved in the
-    /// tenant. Every problem (with those already found) is reported at once.
-    func edits(_ fields: ThenaFields, in tenantID: UUID, problems found: [FieldProblem]) async throws -> TaskPatch {
+    /// The edits a Thena body stands for, to `current` (nil for a new task), with references and
+    /// attribute values resolved in the tenant. Every problem (with those already found) is
+    /// reported at once.
+    func edits(_ fields: ThenaFields, to current: TaskContent?, in tenantID: UUID, problems found: [FieldProblem]) async throws -> TaskPatch {
         var problems = found
         var patch = TaskPatch()
         if let title = fields.title { patch.append(.title(title)) }
         if let description = fields.description { patch.append(.notes(description.isEmpty ? nil : description)) }
         if let assignee = fields.assigneeId {
+            // A user of the organization, or a team: a task assigned to a team elsewhere shows its id.
             if assignee.isEmpty {
                 patch.append(.assignee(nil))
+            } else if let id = UUID(uuidString: assignee), let current = current?.assignee, current.id == id {
+                patch.append(.assignee(current))
             } else if let id = UUID(uuidString: assignee), try await store.user(id, in: tenantID) != nil {
                 patch.append(.assignee(.user(id)))
+            } else if let id = UUID(uuidString: assignee), try await store.team(id, in: tenantID) != nil {
+                patch.append(.assignee(.team(id)))
             } else {
-                problems.append(FieldProblem("assigneeId", "no user '\(assignee)' in this organization"))
+                problems.append(FieldProblem("assigneeId", "no user or team '\(assignee)' in this organization"))
             }
         }
         if let activity = fields.activityId {
             if activity.isEmpty {
                 patch.append(.activityID(nil))
+            } else if let id = UUID(uuidString: activity), id == current?.activityID {
+                // Unchanged, even if the activity has gone since.
             } else if let id = UUID(uuidString: activity), try await store.activity(id, in: tenantID) != nil {
                 patch.append(.activityID(id))
             } else {
@@ -153,14 +198,21 @@ struct ThenaAPI: APIProtocol {
                     continue
                 }
                 let allowed = attributes.filter { $0.kind == kind }
-                guard let match = allowed.first(where: { $0.id.uuidString.caseInsensitiveCompare(text) == .orderedSame })
+                let held = current.flatMap { Self.value(kind, of: $0) }
+                let heldAttribute = held.flatMap { value in allowed.first { $0.value.caseInsensitiveCompare(value) == .orderedSame } }
+                let match = allowed.first(where: { $0.id.uuidString.caseInsensitiveCompare(text) == .orderedSame })
                     ?? allowed.first(where: { $0.value.caseInsensitiveCompare(text) == .orderedSame })
-                else {
+                // The value (or the attribute) the task already has is no change, configured or not.
+                if let held, held.caseInsensitiveCompare(text) == .orderedSame || (match != nil && match == heldAttribute) {
+                    continue
+                }
+                guard let match else {
                     let names = allowed.map(\.value).joined(separator: ", ")
                     problems.append(FieldProblem(kind.rawValue, "'\(text)' is not one of the allowed values: \(names.isEmpty ? "none are configured" : names)"))
                     continue
                 }
                 patch.append(Self.edit(kind, match.value))
+                // A new status says whether the task is done.
                 if kind == .status { patch.append(.completed(match.marksDone)) }
             }
         }
@@ -168,6 +220,14 @@ struct ThenaAPI: APIProtocol {
         if let metadata = fields.metadata { patch.append(.metadata(metadata)) }
         if !problems.isEmpty { throw TaskportError.invalid(problems) }
         return patch
+    }
+
+    static func value(_ kind: TaskAttribute.Kind, of task: TaskContent) -> String? {
+        switch kind {
+        case .type: task.type
+        case .status: task.status
+        case .priority: task.priority
+        }
     }
 
     static func edit(_ kind: TaskAttribute.Kind, _ value: String?) -> TaskEdit {
