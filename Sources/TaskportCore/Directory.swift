@@ -218,6 +218,29 @@ public protocol DirectoryStore: Sendable {
 
     /// A server-wide secret by name, made by `make` on first use and shared by every server on the store.
     func secret(named name: String, orMake make: @Sendable () -> String) async throws -> String
+
+    /// Stores a console session: the SHA-256 `hash` of its cookie, its CSRF token and whom it
+    /// is for, in the user's current token generation.
+    func addConsoleSession(hash: String, csrfToken: String, for principal: Principal, at now: Timestamp) async throws
+    /// The live session with this cookie hash: seen since `idleSince`, made since `madeSince`, of
+    /// a user who is still enabled and has not changed password since. Marks it seen at `now`
+    /// (at most once a minute). Removes the tenant's dead sessions as it goes.
+    func consoleSession(hash: String, idleSince: Timestamp, madeSince: Timestamp, now: Timestamp) async throws -> ConsoleSession?
+    /// Ends a session (signing out).
+    func removeConsoleSession(hash: String) async throws
+}
+
+/// A signed-in console user, as the store keeps the session.
+public struct ConsoleSession: Sendable, Hashable {
+    public var principal: Principal
+    public var csrfToken: String
+    public var createdAt: Timestamp
+
+    public init(principal: Principal, csrfToken: String, createdAt: Timestamp) {
+        self.principal = principal
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+    }
 }
 
 /// A user who can sign in with a password, and the stored hash to check it against.

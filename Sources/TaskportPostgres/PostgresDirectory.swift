@@ -222,6 +222,47 @@ extension PostgresStore: DirectoryStore {
         return try stored.first.map { try Cells($0)(0) } ?? ""
     }
 
+    // MARK: Console sessions
+
+    public func addConsoleSession(hash: String, csrfToken: String, for principal: Principal, at now: Timestamp) async throws {
+        try await execute(
+            """
+            INSERT INTO console_sessions (session_hash, tenant_id, user_id, token_generation, csrf_token, created_at, last_seen_at)
+            VALUES (\(hash), \(principal.tenantID), \(principal.user.id), \(principal.user.tokenGeneration), \(csrfToken),
+                \(now.microseconds), \(now.microseconds))
+            """
+        )
+    }
+
+    public func consoleSession(hash: String, idleSince: Timestamp, madeSince: Timestamp, now: Timestamp) async throws -> ConsoleSession? {
+        let found = try await rows(
+            """
+            SELECT \(unescaped: Self.userColumns(of: "u")), s.csrf_token, s.created_at, s.last_seen_at
+            FROM console_sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.session_hash = \(hash) AND s.last_seen_at >= \(idleSince.microseconds) AND s.created_at >= \(madeSince.microseconds)
+                AND u.disabled_at IS NULL AND u.token_generation = s.token_generation
+            """
+        )
+        guard let row = found.first else { return nil }
+        let cells = Cells(row)
+        let lastSeen = try cells(10, as: Int64.self)
+        if now.microseconds - lastSeen > 60_000_000 {
+            try await execute("UPDATE console_sessions SET last_seen_at = \(now.microseconds) WHERE session_hash = \(hash)")
+            try await execute(
+                "DELETE FROM console_sessions WHERE last_seen_at < \(idleSince.microseconds) OR created_at < \(madeSince.microseconds)"
+            )
+        }
+        let user = try Self.user(row)
+        return ConsoleSession(
+            principal: Principal(tenantID: user.tenantID, user: user), csrfToken: try cells(8),
+            createdAt: Timestamp(microseconds: try cells(9, as: Int64.self))
+        )
+    }
+
+    public func removeConsoleSession(hash: String) async throws {
+        try await execute("DELETE FROM console_sessions WHERE session_hash = \(hash)")
+    }
+
     // MARK: Rows
 
     /// Runs an insert; a unique key it would break is a `.conflict` with `message`, a tenant
@@ -257,6 +298,12 @@ extension PostgresStore: DirectoryStore {
     }
 
     static let userColumns = "id, tenant_id, email, name, roles, number, token_generation, disabled_at IS NOT NULL"
+
+    /// `userColumns`, of the table (or alias) `table` in a join.
+    static func userColumns(of table: String) -> String {
+        ["id", "tenant_id", "email", "name", "roles", "number", "token_generation", "disabled_at IS NOT NULL"]
+            .map { "\(table).\($0)" }.joined(separator: ", ")
+    }
 
     static func user(_ row: PostgresRow) throws -> User {
         let cells = Cells(row)

@@ -11,6 +11,7 @@ enum PostgresSchema {
     static let migrations: [(name: String, statements: [String])] = [
         ("v1: tenants, directory, catalog, tasks, audit, outbox, webhooks", v1),
         ("v2: token generations, disabled and deleted users", v2),
+        ("v3: console sessions", v3),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -263,5 +264,22 @@ enum PostgresSchema {
         "ALTER TABLE users ADD COLUMN token_generation bigint NOT NULL DEFAULT 0",
         "ALTER TABLE users ADD COLUMN disabled_at bigint",
         "ALTER TABLE users ADD COLUMN deleted_at bigint",
+    ]
+
+    /// Console sign-ins, by the SHA-256 of the session cookie; a session lives in the user's token
+    /// generation, so a new password or a disabled user ends it.
+    private static let v3 = [
+        """
+        CREATE TABLE console_sessions (
+            session_hash text PRIMARY KEY,
+            tenant_id uuid NOT NULL REFERENCES tenants(id),
+            user_id uuid NOT NULL REFERENCES users(id),
+            token_generation bigint NOT NULL,
+            csrf_token text NOT NULL,
+            created_at bigint NOT NULL,
+            last_seen_at bigint NOT NULL
+        )
+        """,
+        "CREATE INDEX console_sessions_by_seen ON console_sessions (last_seen_at)",
     ]
 }

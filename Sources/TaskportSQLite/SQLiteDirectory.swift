@@ -241,6 +241,54 @@ extension SQLiteStore: DirectoryStore {
         }
     }
 
+    // MARK: Console sessions
+
+    public func addConsoleSession(hash: String, csrfToken: String, for principal: Principal, at now: Timestamp) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO console_sessions (session_hash, tenant_id, user_id, token_generation, csrf_token, created_at, last_seen_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    hash, principal.tenantID.text, principal.user.id.text, principal.user.tokenGeneration, csrfToken,
+                    now.microseconds, now.microseconds,
+                ]
+            )
+        }
+    }
+
+    public func consoleSession(hash: String, idleSince: Timestamp, madeSince: Timestamp, now: Timestamp) async throws -> ConsoleSession? {
+        let row = try await writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.userColumnList(of: "u")), s.csrf_token, s.created_at, s.last_seen_at
+                    FROM console_sessions s JOIN users u ON u.id = s.user_id
+                    WHERE s.session_hash = ? AND s.last_seen_at >= ? AND s.created_at >= ?
+                        AND u.disabled_at IS NULL AND u.token_generation = s.token_generation
+                    """,
+                arguments: [hash, idleSince.microseconds, madeSince.microseconds]
+            )
+        }
+        guard let row else { return nil }
+        let lastSeen: Int64 = row["last_seen_at"]
+        if now.microseconds - lastSeen > 60_000_000 {
+            try await writer.write { db in
+                try db.execute(sql: "UPDATE console_sessions SET last_seen_at = ? WHERE session_hash = ?", arguments: [now.microseconds, hash])
+                try db.execute(sql: "DELETE FROM console_sessions WHERE last_seen_at < ? OR created_at < ?", arguments: [idleSince.microseconds, madeSince.microseconds])
+            }
+        }
+        let user = try Self.user(row)
+        return ConsoleSession(principal: Principal(tenantID: user.tenantID, user: user), csrfToken: row["csrf_token"], createdAt: Timestamp(microseconds: row["created_at"]))
+    }
+
+    public func removeConsoleSession(hash: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM console_sessions WHERE session_hash = ?", arguments: [hash])
+        }
+    }
+
     // MARK: Rows
 
     func insert<T: Sendable>(unique message: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -26,6 +26,9 @@ enum Schema {
         migrator.registerMigration("v7: token generations, disabled and deleted users") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v8: console sessions") { db in
+            try db.execute(sql: v8)
+        }
         return migrator
     }
 
@@ -237,5 +240,20 @@ enum Schema {
         ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE users ADD COLUMN disabled_at INTEGER;
         ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+        """
+
+    /// Console sign-ins, by the SHA-256 of the session cookie; a session lives in the user's token
+    /// generation, so a new password or a disabled user ends it.
+    private static let v8 = """
+        CREATE TABLE console_sessions (
+            session_hash TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            user_id TEXT NOT NULL REFERENCES users(id),
+            token_generation INTEGER NOT NULL,
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        );
+        CREATE INDEX console_sessions_by_seen ON console_sessions (last_seen_at);
         """
 }
