@@ -90,7 +90,7 @@ struct MaxsightAPI: APIProtocol {
             let unchanged = current.content.assignee == assignee && current.content.assignmentComment == note
                 && (by == nil || current.content.assignedByID == by)
             if !unchanged {
-                outbox = try await notifications(of: assignee, by: by ?? principal.user.id, comment: note, task: current, in: principal.tenantID)
+                outbox = try await AssignmentNotices.messages(of: assignee, by: by ?? principal.user.id, comment: note, task: current, in: store)
             }
         case .unassign(let by, let note):
             // A task with no assignee stays as it is: there is no assignment to remove.
@@ -116,43 +116,6 @@ struct MaxsightAPI: APIProtocol {
         var value = ifMatch.trimmingCharacters(in: .whitespaces)
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
         return Timestamp(rfc3339: value).map(TaskPrecondition.updatedAt) ?? .version(0)
-    }
-
-    /// One email per recipient: the assigned user, or every member of the assigned team.
-    func notifications(of assignee: Assignee, by assigner: UUID, comment: String?, task current: TaskRecord, in tenantID: UUID) async throws -> [OutboxMessage] {
-        let recipients: [User]
-        let assigneeName: String
-        switch assignee.kind {
-        case .user:
-            guard let user = try await store.user(assignee.id, in: tenantID) else { return [] }
-            recipients = [user]
-            assigneeName = user.name
-        case .team:
-            guard let team = try await store.team(assignee.id, in: tenantID) else { return [] }
-            var members: [User] = []
-            for id in team.memberIDs {
-                if let user = try await store.user(id, in: tenantID) { members.append(user) }
-            }
-            recipients = members
-            assigneeName = team.name
-        }
-        let assignerName = try await store.user(assigner, in: tenantID)?.name
-        return recipients.map { recipient in
-            OutboxMessage(
-                channel: .email, recipient: recipient.email, event: "task.assigned",
-                payload: [
-                    "taskId": .string(current.id.uuidString.lowercased()),
-                    "taskTitle": .string(current.content.title),
-                    "assigneeType": .string(assignee.kind == .user ? "USER" : "TEAM"),
-                    "assigneeId": .string(assignee.id.uuidString.lowercased()),
-                    "assigneeName": .string(assigneeName),
-                    "assignedById": .string(assigner.uuidString.lowercased()),
-                    "assignedByName": JSONValue(assignerName),
-                    "comment": JSONValue(comment),
-                    "recipientName": .string(recipient.name),
-                ]
-            )
-        }
     }
 
     /// Canonical field names as a Maxsight client spells them.
