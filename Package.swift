@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
@@ -119,6 +120,20 @@ let package = Package(
         dialect("Thena"),
         // Nexudus Spaces' CoworkerTasks with its OAuth2 token endpoint.
         dialect("Nexudus"),
+        // The console: a web interface for people at /console, its templates and styles resources of the binary.
+        .target(
+            name: "TaskportConsole",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -132,6 +147,7 @@ let package = Package(
                 "MaxsightDialect",
                 "ThenaDialect",
                 "NexudusDialect",
+                "TaskportConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +163,7 @@ let package = Package(
             name: "taskport",
             dependencies: [
                 "TaskportServer",
+                "TaskportConsole",
                 "TaskportDelivery",
                 "TaskportHTTP",
                 "TaskportPostgres",
@@ -193,6 +210,7 @@ let package = Package(
             name: "TaskportServerTests",
             dependencies: [
                 "TaskportServer",
+                "TaskportConsole",
                 "TaskportDelivery",
                 "TaskportPostgres",
                 "TaskportTestSupport",

@@ -9,6 +9,7 @@ import RolloutDialect
 import ThenaDialect
 import NIOCore
 import ServiceLifecycle
+import TaskportConsole
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
@@ -22,16 +23,19 @@ public struct ServerConfiguration: Sendable {
     public var notifications: NotificationSettings?
     /// Timeouts for idle connections and slow requests, and how shutdown drains.
     public var connections: ConnectionLimits
+    /// How the console's sessions live.
+    public var console: ConsoleSettings
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
-        connections: ConnectionLimits = ConnectionLimits()
+        connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings()
     ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
         self.notifications = notifications
         self.connections = connections
+        self.console = console
     }
 }
 
@@ -67,7 +71,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
-    let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store))
+    let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console)
     var services = storeServices
     if let notifications = configuration.notifications {
         services.append(
@@ -89,8 +93,19 @@ public func buildApplication(
     )
 }
 
-func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// Each request's context: Hummingbird's, plus the address the connection came from.
+public struct TaskportRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: ConsoleSettings) throws -> Router<TaskportRequestContext> {
+    let router = Router(context: TaskportRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
     router.get("/healthz") { _, _ in "ok\n" }
@@ -119,6 +134,10 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority) throws -> Rou
     try MaxsightSurface.register(on: router, store: store)
     try ThenaSurface.register(on: router, store: store)
     try NexudusSurface.register(on: router, store: store, tokens: tokens)
+    let renderings = [NativeSurface.view, RolloutSurface.view(views: views)] + views.dropFirst()
+    try ConsoleSurface.register(
+        on: router, store: store, views: renderings, settings: console, clientAddress: { $0.remoteAddress?.ipAddress }
+    )
     return router
 }
 

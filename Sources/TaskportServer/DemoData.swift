@@ -41,8 +41,16 @@ public enum DemoData {
             public var responsibleId: Int64
         }
 
+        /// The console, signed in to with the demo administrator's email and password.
+        public struct Console: Codable, Sendable, Equatable {
+            public var url: String
+            public var email: String
+            public var password: String
+        }
+
         public var baseURL: String
         public var tenantId: String
+        public var console: Console?
         public var native: Native
         public var rollout: Rollout?
         public var maxsight: Maxsight?
@@ -103,7 +111,9 @@ public enum DemoData {
             businessId: business.number, coworkerId: acme.number, responsibleId: alice.number
         )
         return Credentials(
-            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(), native: .init(apiKey: apiKey), rollout: rollout,
+            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(),
+            console: Credentials.Console(url: baseURL + "/console", email: alice.email, password: nexudusPassword),
+            native: .init(apiKey: apiKey), rollout: rollout,
             maxsight: maxsight, thena: thena, nexudus: nexudus
         )
     }

@@ -11,6 +11,11 @@ public enum RolloutSurface {
     public static let name = "rollout"
     static let credentialHeader = HTTPField.Name("X-Rollout-Credential-Id")!
 
+    /// How Rollout shows a task: its UUID and the task record, `originalIds` and `original` filled from `views`.
+    public static func view(views: [TaskView]) -> TaskView {
+        TaskView.encoding(surface: name) { task in try await RolloutTask.render(task, views: views) }
+    }
+
     /// The OpenAPI document this surface implements, as served at `/openapi/rollout.yaml`.
     public static func openAPIDocument() throws -> String {
         try OpenAPIDocument.text(in: .module)

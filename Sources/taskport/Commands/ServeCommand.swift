@@ -8,6 +8,7 @@ import TaskportCore
 import TaskportDelivery
 import TaskportPostgres
 import TaskportSQLite
+import TaskportConsole
 import TaskportServer
 
 struct Serve: AsyncParsableCommand {
@@ -35,9 +36,22 @@ struct Serve: AsyncParsableCommand {
     )
     var connectionTimeout: Double = environment("TASKPORT_CONNECTION_TIMEOUT").flatMap { Double($0) } ?? 30
 
+    @Option(
+        help: """
+            The address people reach this server at, such as https://tasks.example.com (TASKPORT_PUBLIC_URL). With https, \
+            the console's cookies are sent over https only.
+            """
+    )
+    var publicURL: String? = environment("TASKPORT_PUBLIC_URL")
+
     @OptionGroup var notifications: NotificationOptions
 
     func run() async throws {
+        if let publicURL {
+            guard let url = URL(string: publicURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+                throw ValidationError("--public-url must be an http or https URL such as https://tasks.example.com")
+            }
+        }
         guard connectionTimeout > 0, connectionTimeout <= 3600 else {
             throw ValidationError("--connection-timeout must be more than 0 and at most 3600 seconds")
         }
@@ -51,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         let timeout = TimeAmount.milliseconds(Int64(connectionTimeout * 1000))
         let configuration = ServerConfiguration(
             host: host, port: port, logLevel: level, notifications: try notifications.settings(),
-            connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout)
+            connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout),
+            console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true)
         )
         // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {
@@ -67,13 +82,18 @@ struct Serve: AsyncParsableCommand {
         let folder = store.isPostgres ? URL(fileURLWithPath: FileManager.default.currentDirectoryPath) : URL(fileURLWithPath: store.database).deletingLastPathComponent()
         let file = folder.appendingPathComponent("taskport-demo.json")
         let previous = try? JSONDecoder().decode(DemoData.Credentials.self, from: Data(contentsOf: file))
-        let credentials = try await DemoData.seed(database, baseURL: "http://\(host):\(port)", previous: previous)
+        let base = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "http://\(host):\(port)"
+        let credentials = try await DemoData.seed(database, baseURL: base, previous: previous)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(credentials)
         try json.write(to: file)
         print("Demo tenant '\(DemoData.tenantName)' is ready; credentials in \(file.path):")
         print(String(decoding: json, as: UTF8.self))
+        if let console = credentials.console {
+            print("Console: \(console.url) (sign in as \(console.email) with password \(console.password))")
+        }
+        fflush(nil)
     }
 }
 

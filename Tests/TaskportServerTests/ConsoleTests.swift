@@ -1,0 +1,206 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TaskportConsole
+import TaskportCore
+import TaskportServer
+import Testing
+
+/// The console's sessions, forms and refusals, over HTTP on every store (the browser test in
+/// tests/console/browser.py goes through the pages in Chromium).
+@Suite("Console")
+struct ConsoleTests {
+    static let password = "correct horse battery staple"
+
+    /// A console client: keeps the cookies the server sets, reads CSRF tokens from the pages.
+    struct Browser {
+        let client: any TestClientProtocol
+        var cookies: [String: String] = [:]
+
+        mutating func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]? = nil) async throws -> TestResponse {
+            var headers: HTTPFields = [:]
+            if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+            var body: ByteBuffer?
+            if let form {
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                var components = URLComponents()
+                components.queryItems = form.map { URLQueryItem(name: $0.key, value: $0.value) }
+                body = ByteBuffer(string: (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B"))
+            }
+            let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
+            for header in response.headers[values: .setCookie] {
+                let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2 else { continue }
+                if header.contains("Max-Age=0") || pair[1].isEmpty { cookies.removeValue(forKey: pair[0]) } else { cookies[pair[0]] = pair[1] }
+            }
+            return response
+        }
+
+        /// The CSRF token a page's forms carry.
+        static func csrf(in response: TestResponse) -> String? {
+            let html = String(buffer: response.body)
+            guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+
+        mutating func signIn(_ email: String, _ password: String) async throws -> TestResponse {
+            let form = try await send(.get, "/console/sign-in")
+            return try await send(.post, "/console/sign-in", form: ["csrf": Self.csrf(in: form) ?? "", "email": email, "password": password])
+        }
+    }
+
+    func withConsole(_ settings: ConsoleSettings = ConsoleSettings(), _ test: @Sendable (Harness, any TestClientProtocol) async throws -> Void) async throws {
+        let h = try await Harness.make()
+        try await h.store.setPasswordHash(try PasswordHash.make(Self.password), for: h.alice.id, in: h.tenant.id)
+        let app = try await buildApplication(ServerConfiguration(logLevel: .error, console: settings), store: h.store)
+        try await app.test(.router) { client in try await test(h, client) }
+    }
+
+    @Test func signingInSetsAStrictHttpOnlyCookieAndSigningOutEndsIt() async throws {
+        try await withConsole { h, client in
+            var browser = Browser(client: client)
+            let answer1 = try await browser.send(.get, "/console/tasks")
+            #expect(answer1.headers[.location] == "/console/sign-in")
+            let signedIn = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(signedIn.status == .seeOther)
+            let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("taskport_session=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"))
+            #expect(!cookie.contains("Secure"))
+            let list = try await browser.send(.get, "/console/tasks")
+            #expect(list.status == .ok)
+            #expect(list.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'") == true)
+            let signOut = try await browser.send(.post, "/console/sign-out", form: ["csrf": Browser.csrf(in: list) ?? ""])
+            #expect(signOut.status == .seeOther)
+            let answer2 = try await browser.send(.get, "/console/tasks")
+            #expect(answer2.status == .found)
+        }
+    }
+
+    @Test func cookiesAreSecureBehindHTTPS() async throws {
+        try await withConsole(ConsoleSettings(secureCookies: true)) { _, client in
+            var browser = Browser(client: client)
+            let signedIn = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(signedIn.headers[values: .setCookie].contains { $0.hasPrefix("taskport_session=") && $0.contains("Secure") })
+        }
+    }
+
+    @Test func aFormWithoutItsTokenChangesNothing() async throws {
+        try await withConsole { h, client in
+            let task = try await h.store.create(
+                TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Keep me"), actor: Actor(userID: h.alice.id, name: "alice", surface: "test"))
+            )
+            var browser = Browser(client: client)
+            _ = try await browser.signIn("alice@acme.test", Self.password)
+            for token in [nil, "", "not-the-token"] as [String?] {
+                var form = ["title": "Forged", "version": "1"]
+                form["csrf"] = token
+                let answer3 = try await browser.send(.post, "/console/tasks/\(task.number)", form: form)
+                #expect(answer3.status == .forbidden)
+                let answer4 = try await browser.send(.post, "/console/tasks/\(task.number)/delete", form: form)
+                #expect(answer4.status == .forbidden)
+            }
+            let after = try #require(try await h.store.task(.id(task.id), in: h.tenant.id))
+            #expect(after.version == 1 && after.content.title == "Keep me")
+            // Signing in needs the form's own token too.
+            var other = Browser(client: client)
+            let refused = try await other.send(.post, "/console/sign-in", form: ["email": "alice@acme.test", "password": Self.password])
+            #expect(refused.status == .forbidden)
+            #expect(other.cookies["taskport_session"] == nil)
+        }
+    }
+
+    @Test func sessionsEndWhenIdleAndWhenThePasswordChanges() async throws {
+        try await withConsole(ConsoleSettings(idleTimeout: .zero)) { _, client in
+            var browser = Browser(client: client)
+            let answer5 = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(answer5.status == .seeOther)
+            let answer6 = try await browser.send(.get, "/console/tasks")
+            #expect(answer6.headers[.location] == "/console/sign-in")
+        }
+        try await withConsole(ConsoleSettings(absoluteTimeout: .zero)) { _, client in
+            var browser = Browser(client: client)
+            let answer7 = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(answer7.status == .seeOther)
+            let answer8 = try await browser.send(.get, "/console/tasks")
+            #expect(answer8.headers[.location] == "/console/sign-in")
+        }
+        try await withConsole { h, client in
+            var browser = Browser(client: client)
+            let answer9 = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(answer9.status == .seeOther)
+            let answer10 = try await browser.send(.get, "/console/tasks")
+            #expect(answer10.status == .ok)
+            try await h.store.setPasswordHash(try PasswordHash.make("a new one"), for: h.alice.id, in: h.tenant.id)
+            let answer11 = try await browser.send(.get, "/console/tasks")
+            #expect(answer11.headers[.location] == "/console/sign-in")
+            let answer12 = try await browser.signIn("alice@acme.test", "a new one")
+            #expect(answer12.status == .seeOther)
+            try await h.store.setDisabled(true, deleting: false, user: h.alice.id, in: h.tenant.id)
+            let answer13 = try await browser.send(.get, "/console/tasks")
+            #expect(answer13.headers[.location] == "/console/sign-in")
+        }
+    }
+
+    @Test func repeatedWrongPasswordsSlowDown() async throws {
+        try await withConsole { _, client in
+            var browser = Browser(client: client)
+            for _ in 0..<5 {
+                let answer14 = try await browser.signIn("alice@acme.test", "wrong")
+                #expect(answer14.status == .unauthorized)
+            }
+            // Now even the right password must wait.
+            let throttled = try await browser.signIn("alice@acme.test", Self.password)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter] != nil)
+            #expect(browser.cookies["taskport_session"] == nil)
+            // Another account is not held up.
+            let answer15 = try await browser.signIn("bob@acme.test", "wrong")
+            #expect(answer15.status == .unauthorized)
+        }
+    }
+
+    @Test func editsCarryTheirVersionAndFieldErrorsChangeNothing() async throws {
+        try await withConsole { h, client in
+            let task = try await h.store.create(
+                TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "<b>Edit</b> me"), actor: Actor(userID: h.alice.id, name: "alice", surface: "test"))
+            )
+            var browser = Browser(client: client)
+            _ = try await browser.signIn("alice@acme.test", Self.password)
+            let page = try await browser.send(.get, "/console/tasks/\(task.number)")
+            let html = String(buffer: page.body)
+            #expect(html.contains("&lt;b&gt;Edit&lt;/b&gt; me") && !html.contains("<b>Edit</b>"))
+            let csrf = try #require(Browser.csrf(in: page))
+            let bad = try await browser.send(.post, "/console/tasks/\(task.number)", form: ["csrf": csrf, "version": "1", "title": "x", "time_zone": "Mars/Olympus"])
+            #expect(bad.status == .badRequest)
+            #expect(String(buffer: bad.body).contains("field-error"))
+            let saved = try await browser.send(.post, "/console/tasks/\(task.number)", form: ["csrf": csrf, "version": "1", "title": "Edited", "notes": "a+b & c"])
+            #expect(saved.status == .seeOther)
+            let stale = try await browser.send(.post, "/console/tasks/\(task.number)", form: ["csrf": csrf, "version": "1", "title": "Stale"])
+            #expect(stale.status == .conflict)
+            let after = try #require(try await h.store.task(.id(task.id), in: h.tenant.id))
+            #expect(after.version == 2 && after.content.title == "Edited" && after.content.notes == "a+b & c")
+            let history = try #require(try await h.store.history(of: .id(task.id), in: h.tenant.id))
+            #expect(history.last?.actor.surface == "console")
+        }
+    }
+
+    @Test func aReadOnlyUserCanLookButNotEdit() async throws {
+        try await withConsole { h, client in
+            let reader = try await h.store.createUser(in: h.tenant.id, email: "reader@acme.test", name: "Reader", roles: ["CoworkerTask-List", "CoworkerTask-Read"])
+            try await h.store.setPasswordHash(try PasswordHash.make(Self.password), for: reader.id, in: h.tenant.id)
+            let task = try await h.store.create(
+                TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Look only"), actor: Actor(userID: h.alice.id, name: "alice", surface: "test"))
+            )
+            var browser = Browser(client: client)
+            _ = try await browser.signIn("reader@acme.test", Self.password)
+            let page = try await browser.send(.get, "/console/tasks/\(task.number)")
+            #expect(page.status == .ok)
+            let edit = try await browser.send(.post, "/console/tasks/\(task.number)", form: ["csrf": Browser.csrf(in: page) ?? "", "version": "1", "title": "Nope"])
+            #expect(edit.status == .forbidden)
+            #expect(try await h.store.task(.id(task.id), in: h.tenant.id)?.version == 1)
+        }
+    }
+}
