@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import NIOCore
 public import Hummingbird
 public import TaskportCore
 public import TaskportHTTP
@@ -53,15 +54,12 @@ struct ConsoleErrorPages<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as TaskportError {
-            var response = pages.error(error.conventionalStatus, error.message, session: ConsoleRequest.session)
-            response.headers.append(contentsOf: error.conventionalHeaders)
-            return response
-        } catch let error as HTTPError {
-            return pages.error(error.status, error.body ?? error.status.reasonPhrase, session: ConsoleRequest.session)
         } catch {
-            if let converted = (error as? any TaskportErrorConvertible)?.taskportError {
-                return pages.error(converted.conventionalStatus, converted.message, session: ConsoleRequest.session)
+            let client = error is NIOTooManyBytesError ? .payloadTooLarge(limit: BodyLimit.maximumBytes) : ClientErrors.classify(error)
+            if let client {
+                var response = pages.error(client.conventionalStatus, client.message, session: ConsoleRequest.session)
+                response.headers.append(contentsOf: client.conventionalHeaders)
+                return response
             }
             context.logger.error("console request failed", metadata: ["error": "\(ClientErrors.faultSummary(error))"])
             return pages.error(.internalServerError, "Something went wrong on the server. Nothing you did caused it.", session: ConsoleRequest.session)

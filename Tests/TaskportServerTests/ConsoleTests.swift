@@ -203,4 +203,30 @@ struct ConsoleTests {
             #expect(try await h.store.task(.id(task.id), in: h.tenant.id)?.version == 1)
         }
     }
+
+    @Test func whateverABrowserSendsIsAPageNeverAFault() async throws {
+        try await withConsole { h, client in
+            var browser = Browser(client: client)
+            _ = try await browser.signIn("alice@acme.test", Self.password)
+            let list = try await browser.send(.get, "/console/tasks")
+            let csrf = Browser.csrf(in: list) ?? ""
+            let paths = [
+                "/console/tasks/0", "/console/tasks/-1", "/console/tasks/99999999999999999999", "/console/tasks/abc",
+                "/console/tasks?after=-5&page=99999999999&due_after=2026-02-30&due_before=x&assignee=team:nope&sort=zzz&completed=maybe",
+                "/console/tasks?q=" + String(repeating: "x", count: 5000), "/console/tasks/1/delete", "/console/nothing-here",
+            ]
+            for path in paths {
+                let response = try await browser.send(.get, path)
+                #expect(response.status.code < 500, "\(path) → \(response.status)")
+                #expect(response.headers[.contentType]?.hasPrefix("text/html") == true || response.status == .notFound, "\(path)")
+            }
+            let huge = try await browser.send(.post, "/console/tasks", form: ["csrf": csrf, "title": String(repeating: "x", count: 2 << 20)])
+            #expect(huge.status == .contentTooLarge)
+            let badForm = try await browser.send(.post, "/console/tasks", form: ["csrf": csrf, "title": "", "due": "not a time", "time_zone": "GMT+99"])
+            #expect(badForm.status == .badRequest)
+            let assign = try await browser.send(.post, "/console/tasks/1/assignment", form: ["csrf": csrf, "version": "x", "assignee": "robot:1"])
+            #expect(assign.status.code >= 400 && assign.status.code < 500)
+            #expect(try await h.store.count(matching: TaskQuery(), in: h.tenant.id) == 0)
+        }
+    }
 }
