@@ -229,4 +229,33 @@ struct ConsoleTests {
             #expect(try await h.store.count(matching: TaskQuery(), in: h.tenant.id) == 0)
         }
     }
+
+    @Test func theAdminPageIsForAdministratorsAndShowsAWebhookSecretOnce() async throws {
+        try await withConsole { h, client in
+            try await h.store.setPasswordHash(try PasswordHash.make(Self.password), for: h.bob.id, in: h.tenant.id)
+            var member = Browser(client: client)
+            _ = try await member.signIn("bob@acme.test", Self.password)
+            let refused = try await member.send(.get, "/console/admin")
+            #expect(refused.status == .forbidden)
+            var admin = Browser(client: client)
+            _ = try await admin.signIn("alice@acme.test", Self.password)
+            let page = try await admin.send(.get, "/console/admin")
+            #expect(page.status == .ok)
+            #expect(String(buffer: page.body).contains("bob@acme.test"))
+            let csrf = try #require(Browser.csrf(in: page))
+            let bad = try await admin.send(.post, "/console/admin/webhooks", form: ["csrf": csrf, "url": "ftp://example.com"])
+            #expect(bad.status == .badRequest)
+            #expect(try await h.store.webhooks(in: h.tenant.id).isEmpty)
+            let made = try await admin.send(.post, "/console/admin/webhooks", form: ["csrf": csrf, "url": "https://example.com/hook"])
+            let webhook = try #require(try await h.store.webhooks(in: h.tenant.id).first)
+            #expect(String(buffer: made.body).contains(webhook.secret))
+            let again = try await admin.send(.get, "/console/admin")
+            #expect(String(buffer: again.body).contains("https://example.com/hook") && !String(buffer: again.body).contains(webhook.secret))
+            let memberDelete = try await member.send(.post, "/console/admin/webhooks/\(webhook.id.uuidString)/delete", form: ["csrf": Browser.csrf(in: refused) ?? ""])
+            #expect(memberDelete.status == .forbidden)
+            let deleted = try await admin.send(.post, "/console/admin/webhooks/\(webhook.id.uuidString)/delete", form: ["csrf": csrf])
+            #expect(deleted.status == .seeOther)
+            #expect(try await h.store.webhooks(in: h.tenant.id).isEmpty)
+        }
+    }
 }

@@ -241,6 +241,19 @@ def main():
             check(browser.current_url.endswith("/console/tasks") and f"/console/tasks/{number}" in browser.page_source,
                   "the other server accepts the same session (the store keeps it)")
 
+        # The admin page: the tenant's people, and a webhook whose secret is shown once.
+        go("/console/admin")
+        check("bob@demo.taskport.test" in text(), "the admin page lists the tenant's users")
+        browser.find_element(By.CSS_SELECTOR, "#new-webhook input[name=url]").send_keys("https://example.com/hooks/console")
+        submit("new-webhook")
+        secret = browser.find_element(By.ID, "webhook-secret").text
+        check(secret.startswith("whsec_"), "a new webhook's secret is shown once")
+        shot("06-admin")
+        go("/console/admin")
+        check("https://example.com/hooks/console" in text() and secret not in browser.page_source, "the list never shows the secret again")
+        status, hooks, _ = api(server, "GET", "/v1/webhooks", key)
+        check(any(h["url"] == "https://example.com/hooks/console" for h in hooks["items"]), "the native API sees the webhook")
+
         # Delete, after the confirmation page.
         go(f"/console/tasks/{number}/delete")
         check("Delete #" in browser.find_element(By.TAG_NAME, "h1").text, "delete asks first")
