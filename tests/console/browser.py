@@ -46,6 +46,7 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.folder = folder
+        self.database = database
         arguments = [BINARY, "serve", "--database", database, "--port", str(self.port), "--log-level", "warning"]
         if demo:
             arguments.append("--demo")
@@ -79,6 +80,17 @@ def api(server, method, path, key, body=None, content_type="application/json", h
         return error.code, json.loads(error.read() or b"null"), error.headers
 
 
+def demo_password(server, key, email):
+    """Gives a demo user a password through the CLI, as an administrator would."""
+    password = "member-password-" + str(os.getpid())
+    database = server.database
+    result = subprocess.run([BINARY, "user", "password", "--database", database, "--tenant", "demo", "--email", email],
+                            input=password + "\n", capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"taskport user password failed: {result.stderr}")
+    return password
+
+
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
@@ -106,8 +118,13 @@ def main():
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
         options.add_argument(argument)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-    browser.set_page_load_timeout(60)
+    def chrome():
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver.set_page_load_timeout(60)
+        return driver
+
+    browser = chrome()
+    others = []
 
     def shot(name):
         browser.save_screenshot(os.path.join(shots, name + ".png"))
@@ -118,11 +135,18 @@ def main():
     def text():
         return browser.find_element(By.TAG_NAME, "body").text
 
-    def submit(form_id=None):
-        form = browser.find_element(By.ID, form_id) if form_id else browser.find_element(By.CSS_SELECTOR, "main form")
-        page = browser.find_element(By.TAG_NAME, "html")
+    def submit(form_id=None, on=None):
+        driver = on or browser
+        form = driver.find_element(By.ID, form_id) if form_id else driver.find_element(By.CSS_SELECTOR, "main form")
+        page = driver.find_element(By.TAG_NAME, "html")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+    def sign_in(driver, email, password, on=server):
+        driver.get(on.base + "/console/sign-in")
+        driver.find_element(By.NAME, "email").send_keys(email)
+        driver.find_element(By.NAME, "password").send_keys(password)
+        submit(on=driver)
 
     try:
         print(f"console on {'PostgreSQL, two servers' if POSTGRES else 'SQLite'}; screenshots in {shots}", flush=True)
@@ -151,7 +175,7 @@ def main():
 
         # A task titled with markup is shown as text, and no script runs.
         go("/console/tasks/new")
-        title = "<script>alert('x')</script> & <b>bold</b>"
+        title = "<script>alert(1)</script> & <b>bold</b>"
         browser.find_element(By.NAME, "title").send_keys(title)
         submit()
         check(browser.find_element(By.TAG_NAME, "h1").text.endswith(title + " version 1"), "a title with markup shows as text")
@@ -181,6 +205,49 @@ def main():
         check("through console" in text(), "the history names the console as the surface")
         shot("02-task")
 
+        # Completing a task is a checkbox.
+        browser.find_element(By.CSS_SELECTOR, "#edit input[name=completed]").click()
+        submit("edit")
+        status, task, _ = api(server, "GET", f"/v1/tasks/{number}", key)
+        check(task["completed"] is True and task["version"] == 3, "ticking Completed completes the task")
+        browser.find_element(By.CSS_SELECTOR, "#edit input[name=completed]").click()
+        submit("edit")
+        status, task, _ = api(server, "GET", f"/v1/tasks/{number}", key)
+        check(task["completed"] is False and task["version"] == 4, "and unticking it reopens it")
+
+        # Two people edit the same task: the second to save gets the conflict page.
+        second = chrome()
+        others.append(second)
+        sign_in(second, console["email"], console["password"])
+        second.get(server.base + f"/console/tasks/{number}")
+        field = second.find_element(By.CSS_SELECTOR, "#edit input[name=title]")
+        field.clear()
+        field.send_keys("Saved first, in another browser")
+        go(f"/console/tasks/{number}")
+        submit("edit", on=second)
+        check("Saved first" in second.find_element(By.TAG_NAME, "h1").text, "the first of two browser sessions saves")
+        field = browser.find_element(By.CSS_SELECTOR, "#edit input[name=title]")
+        field.clear()
+        field.send_keys("Saved second")
+        submit("edit")
+        check("changed while you were editing" in text() and "Saved first, in another browser" in text() and "Saved second" in text(),
+              "the second gets the conflict page with both versions")
+        status, task, _ = api(server, "GET", f"/v1/tasks/{number}", key)
+        check(task["title"] == "Saved first, in another browser" and task["version"] == 5, "and overwrites nothing")
+
+        # A change through Rollout's PUT shows in the console's history as surface rollout.
+        rollout = demo["rollout"]
+        request = urllib.request.Request(server.base + f"/api/tasks/{task['id']}", method="PUT",
+                                         data=json.dumps({"name": "Renamed through Rollout"}).encode())
+        request.add_header("Authorization", "Bearer " + rollout["bearer"])
+        request.add_header("X-Rollout-Credential-Id", rollout["credentialId"])
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            check(response.status == 200, "Rollout's PUT renames the task")
+        go(f"/console/tasks/{number}")
+        timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline li").text
+        check("through rollout" in timeline and "Renamed through Rollout" in timeline, f"the console's history shows it as rollout: {timeline[:120]!r}")
+
         # A stale edit shows both versions and overwrites nothing.
         field = browser.find_element(By.CSS_SELECTOR, "#edit input[name=title]")
         field.clear()
@@ -191,7 +258,7 @@ def main():
         check("changed while you were editing" in text() and "Stale edit" in text() and "Changed through the API" in text(),
               "a stale edit shows a conflict page with both versions")
         status, task, _ = api(server, "GET", f"/v1/tasks/{number}", key)
-        check(task["title"] == "Changed through the API" and task["version"] == 3, "the stale edit overwrote nothing")
+        check(task["title"] == "Changed through the API" and task["version"] == 7, "the stale edit overwrote nothing")
         shot("03-conflict")
 
         # A field error appears beside the field, and nothing changes.
@@ -203,7 +270,7 @@ def main():
         errors = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".field-error")]
         check(any("Mars/Olympus" in e for e in errors), f"the time zone's error is beside it: {errors}")
         status, task, _ = api(server, "GET", f"/v1/tasks/{number}", key)
-        check(task["version"] == 3 and task["timeZone"] == "Europe/London", "a refused edit changes nothing")
+        check(task["version"] == 7 and task["timeZone"] == "Europe/London", "a refused edit changes nothing")
         shot("04-field-error")
 
         # An assignment with a comment, as Maxsight's update-assignment makes it, emails the team.
@@ -254,6 +321,22 @@ def main():
         status, hooks, _ = api(server, "GET", "/v1/webhooks", key)
         check(any(h["url"] == "https://example.com/hooks/console" for h in hooks["items"]), "the native API sees the webhook")
 
+        # A member sees tasks but not the admin pages, not even by URL.
+        member = chrome()
+        others.append(member)
+        sign_in(member, "bob@demo.taskport.test", demo_password(server, key, "bob@demo.taskport.test"))
+        check(member.current_url.endswith("/console/tasks"), "a member signs in to the tasks")
+        check("Admin" not in [a.text for a in member.find_elements(By.CSS_SELECTOR, "header nav a")], "a member's menu has no Admin")
+        member.get(server.base + "/console/admin")
+        check("Forbidden" in member.find_element(By.TAG_NAME, "h1").text and not member.find_elements(By.ID, "users"),
+              "a member who types the admin URL gets 403")
+
+        # At a phone's width the pages still read.
+        browser.set_window_size(390, 900)
+        go(f"/console/tasks/{number}")
+        shot("07-phone")
+        browser.set_window_size(1280, 1000)
+
         # Delete, after the confirmation page.
         go(f"/console/tasks/{number}/delete")
         check("Delete #" in browser.find_element(By.TAG_NAME, "h1").text, "delete asks first")
@@ -268,7 +351,8 @@ def main():
         check(browser.current_url.endswith("/console/sign-in"), "after signing out the console asks to sign in again")
         print("console: all checks passed", flush=True)
     finally:
-        browser.quit()
+        for driver in [browser] + others:
+            driver.quit()
         for s in servers:
             s.stop()
 

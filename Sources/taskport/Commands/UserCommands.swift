@@ -25,7 +25,7 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Password: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set the password a user signs in with (Nexudus's token endpoint), read from the first line of standard input."
+            abstract: "Set the password a user signs in with (the console and Nexudus's token endpoint), read from the first line of standard input."
         )
         @OptionGroup var store: DatabaseOptions
         @OptionGroup var tenant: TenantOption
