@@ -15,7 +15,10 @@ extension Console {
         return session
     }
 
-    func admin(_ request: Request, notice: String? = nil, secret: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func admin(
+        _ request: Request, notice: String? = nil, secret: String? = nil, newKey: String? = nil, problem: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let session = try administrator()
         let tenantID = session.principal.tenantID
         let users = try await store.users(in: tenantID)
@@ -23,7 +26,21 @@ extension Console {
         let state = request.uri.queryParameters["state"].map(String.init) ?? ""
         let outbox = try await store.outboxMessages(in: tenantID, state: OutboxState(rawValue: state), limit: 100)
         var values: [String: Any] = [
-            "users": users.map { ["number": $0.number, "name": $0.name, "email": $0.email, "roles": $0.roles.isEmpty ? "member" : $0.roles.joined(separator: ", ")] as [String: Any] },
+            "users": users.map {
+                [
+                    "id": $0.id.uuidString.lowercased(), "number": $0.number, "name": $0.name, "email": $0.email,
+                    "roles": $0.roles.isEmpty ? "member" : $0.roles.joined(separator: ", "),
+                ] as [String: Any]
+            },
+            "apiKeys": try await store.apiKeys(in: tenantID).map { key in
+                var item: [String: Any] = [
+                    "id": key.id.uuidString.lowercased(), "name": key.name, "user": names[key.userID] ?? "",
+                    "prefix": key.prefix.map { $0 + "…" } ?? "(made before prefixes were kept)", "created": Self.shown(key.createdAt),
+                    "lastUsed": key.lastUsedAt.map(Self.shown) ?? "never",
+                ]
+                if let revoked = key.revokedAt { item["revoked"] = Self.shown(revoked) }
+                return item
+            },
             "teams": try await store.teams(in: tenantID).map { team in
                 ["name": team.name, "members": team.memberIDs.compactMap { names[$0] }.joined(separator: ", ")]
             },
@@ -44,6 +61,7 @@ extension Console {
         ]
         if let notice { values["notice"] = notice }
         if let secret { values["secret"] = secret }
+        if let newKey { values["newKey"] = newKey }
         if let problem { values["problem"] = problem }
         return pages.page("admin", values, session: session, status: status)
     }
@@ -80,6 +98,29 @@ extension Console {
         let session = try administrator()
         guard let id = UUID(uuidString: id), try await store.retryMessage(id, in: session.principal.tenantID, at: .now()) else {
             throw TaskportError.notFound("No pending or dead message with this id in this tenant")
+        }
+        return ConsolePages.seeOther("/console/admin")
+    }
+
+    func createAPIKey(_ request: Request) async throws -> Response {
+        let session = try administrator()
+        var request = request
+        let form = try await ConsoleForm.read(&request)
+        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(name.count), let userID = UUID(uuidString: form["user"] ?? ""),
+            try await store.user(userID, in: session.principal.tenantID) != nil
+        else {
+            return try await admin(request, problem: "A key needs a name (1 to 200 characters) and a user of this tenant. Nothing was made.", status: .badRequest)
+        }
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: name, for: userID, in: session.principal.tenantID)
+        return try await admin(request, notice: "API key '\(name)' made.", newKey: key.plaintext)
+    }
+
+    func revokeAPIKey(_ id: String) async throws -> Response {
+        let session = try administrator()
+        guard let id = UUID(uuidString: id), try await store.revokeAPIKey(id, in: session.principal.tenantID) else {
+            throw TaskportError.notFound("No live API key with this id in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")
     }

@@ -45,6 +45,8 @@ public enum ConsoleSurface {
         group.post("tasks/:number/delete") { request, context in try await console.delete(try Console.number(context), request) }
         group.get("admin") { request, _ in try await console.admin(request) }
         group.post("admin/webhooks") { request, _ in try await console.createWebhook(request) }
+        group.post("admin/api-keys") { request, _ in try await console.createAPIKey(request) }
+        group.post("admin/api-keys/:id/revoke") { _, context in try await console.revokeAPIKey(context.parameters.get("id") ?? "") }
         group.post("admin/webhooks/:id/delete") { _, context in try await console.deleteWebhook(context.parameters.get("id") ?? "") }
         group.post("admin/outbox/:id/retry") { _, context in try await console.retryMessage(context.parameters.get("id") ?? "") }
     }

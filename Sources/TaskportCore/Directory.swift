@@ -189,6 +189,9 @@ public protocol DirectoryStore: Sendable {
     func principal(forAPIKeyHash hash: String) async throws -> Principal?
     /// Revokes a key; returns false if the tenant has no such key.
     func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool
+    /// The tenant's keys, revoked ones too, oldest first: never their secrets, only the first
+    /// characters of each (for keys made since the store kept them).
+    func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo]
 
     /// Creates a credential of a surface in a tenant.
     func createCredential(surface: String, name: String, in tenantID: UUID) async throws -> Credential
@@ -228,6 +231,33 @@ public protocol DirectoryStore: Sendable {
     func consoleSession(hash: String, idleSince: Timestamp, madeSince: Timestamp, now: Timestamp) async throws -> ConsoleSession?
     /// Ends a session (signing out).
     func removeConsoleSession(hash: String) async throws
+}
+
+/// What the store knows of an API key besides its hash. `lastUsedAt` is kept to the minute.
+public struct APIKeyInfo: Sendable, Hashable {
+    public var id: UUID
+    public var name: String
+    public var userID: UUID
+    /// The key's first characters (`tpk_` and eight more), enough to tell keys apart.
+    public var prefix: String?
+    public var createdAt: Timestamp
+    public var lastUsedAt: Timestamp?
+    public var revokedAt: Timestamp?
+
+    public init(id: UUID, name: String, userID: UUID, prefix: String?, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?) {
+        self.id = id
+        self.name = name
+        self.userID = userID
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
+    /// How much of a key's plaintext the store keeps to show it by.
+    public static let prefixLength = 12
+    /// A key's last use is written at most this often.
+    public static let lastUseResolution: Int64 = 60_000_000
 }
 
 /// A signed-in console user, as the store keeps the session.

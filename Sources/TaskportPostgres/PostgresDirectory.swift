@@ -166,8 +166,9 @@ extension PostgresStore: DirectoryStore {
             }
             try await connection.query(
                 """
-                INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at)
-                VALUES (\(key.id), \(tenantID), \(userID), \(name), \(key.hash), \(Timestamp.now().microseconds))
+                INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at, key_prefix)
+                VALUES (\(key.id), \(tenantID), \(userID), \(name), \(key.hash), \(Timestamp.now().microseconds),
+                    \(String(key.plaintext.prefix(APIKeyInfo.prefixLength))))
                 """,
                 logger: logger
             )
@@ -178,7 +179,37 @@ extension PostgresStore: DirectoryStore {
         let found = try await translatingErrors {
             try await pooled { [logger] connection in try await connection.rows(PrincipalByKeyHash(hash: hash), logger) }
         }
-        return try found.first.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
+        guard let row = found.first else { return nil }
+        let cells = Cells(row)
+        let now = Timestamp.now().microseconds
+        if try cells(9, as: Int64?.self).map({ now - $0 >= APIKeyInfo.lastUseResolution }) ?? true {
+            // Kept to the minute, so the write is rare; a store that cannot take it still authenticates.
+            let keyID = try cells(8, as: UUID.self)
+            try? await execute(
+                """
+                UPDATE api_keys SET last_used_at = \(now)
+                WHERE id = \(keyID) AND (last_used_at IS NULL OR last_used_at <= \(now - APIKeyInfo.lastUseResolution))
+                """
+            )
+        }
+        let user = try Self.user(row)
+        return Principal(tenantID: user.tenantID, user: user)
+    }
+
+    public func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo] {
+        try await rows(
+            """
+            SELECT id, name, user_id, key_prefix, created_at, last_used_at, revoked_at FROM api_keys
+            WHERE tenant_id = \(tenantID) ORDER BY created_at, id
+            """
+        ).map { row in
+            let cells = Cells(row)
+            return APIKeyInfo(
+                id: try cells(0), name: try cells(1), userID: try cells(2), prefix: try cells(3, as: String?.self),
+                createdAt: try cells.timestamp(4), lastUsedAt: try cells(5, as: Int64?.self).map(Timestamp.init(microseconds:)),
+                revokedAt: try cells(6, as: Int64?.self).map(Timestamp.init(microseconds:))
+            )
+        }
     }
 
     public func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool {
@@ -317,7 +348,8 @@ extension PostgresStore: DirectoryStore {
 
 struct PrincipalByKeyHash: RowsStatement {
     static let sql = """
-        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number, u.token_generation, u.disabled_at IS NOT NULL
+        SELECT u.id, u.tenant_id, u.email, u.name, u.roles, u.number, u.token_generation, u.disabled_at IS NOT NULL,
+            k.id, k.last_used_at
         FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND u.disabled_at IS NULL
         """

@@ -12,6 +12,7 @@ enum PostgresSchema {
         ("v1: tenants, directory, catalog, tasks, audit, outbox, webhooks", v1),
         ("v2: token generations, disabled and deleted users", v2),
         ("v3: console sessions", v3),
+        ("v4: API keys' prefixes and last use", v4),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -281,5 +282,12 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX console_sessions_by_seen ON console_sessions (last_seen_at)",
+    ]
+
+    /// The first characters of each new API key, to tell keys apart by, and when each was last used
+    /// (to the minute).
+    private static let v4 = [
+        "ALTER TABLE api_keys ADD COLUMN key_prefix text",
+        "ALTER TABLE api_keys ADD COLUMN last_used_at bigint",
     ]
 }

@@ -169,24 +169,59 @@ extension SQLiteStore: DirectoryStore {
         try await writer.write { db in
             guard try Self.exists("users", userID, in: tenantID, db) else { throw TaskportError.notFound("User not found") }
             try db.execute(
-                sql: "INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [key.id.text, tenantID.text, userID.text, name, key.hash, Timestamp.now().microseconds]
+                sql: "INSERT INTO api_keys (id, tenant_id, user_id, name, secret_hash, created_at, key_prefix) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    key.id.text, tenantID.text, userID.text, name, key.hash, Timestamp.now().microseconds,
+                    String(key.plaintext.prefix(APIKeyInfo.prefixLength)),
+                ]
             )
         }
     }
 
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
-        try await writer.read { db in
-            let row = try Row.fetchOne(
+        let row = try await writer.read { db in
+            try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(Self.userColumnList(of: "u")) FROM api_keys k JOIN users u ON u.id = k.user_id
+                        SELECT \(Self.userColumnList(of: "u")), k.id AS key_id, k.last_used_at
+                        FROM api_keys k JOIN users u ON u.id = k.user_id
                         WHERE k.secret_hash = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL
                         """
                 ),
                 arguments: [hash]
             )
-            return try row.map(Self.user).map { Principal(tenantID: $0.tenantID, user: $0) }
+        }
+        guard let row else { return nil }
+        let now = Timestamp.now().microseconds
+        let lastUsed: Int64? = row["last_used_at"]
+        if lastUsed.map({ now - $0 >= APIKeyInfo.lastUseResolution }) ?? true {
+            let keyID: String = row["key_id"]
+            // Kept to the minute, so the write is rare; a store that cannot take it still authenticates.
+            try? await writer.write { db in
+                try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, keyID])
+            }
+        }
+        let user = try Self.user(row)
+        return Principal(tenantID: user.tenantID, user: user)
+    }
+
+    public func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, name, user_id, key_prefix, created_at, last_used_at, revoked_at FROM api_keys
+                    WHERE tenant_id = ? ORDER BY created_at, id
+                    """,
+                arguments: [tenantID.text]
+            ).map { row in
+                APIKeyInfo(
+                    id: try storedUUID(row["id"]), name: row["name"], userID: try storedUUID(row["user_id"]), prefix: row["key_prefix"],
+                    createdAt: Timestamp(microseconds: row["created_at"]),
+                    lastUsedAt: (row["last_used_at"] as Int64?).map(Timestamp.init(microseconds:)),
+                    revokedAt: (row["revoked_at"] as Int64?).map(Timestamp.init(microseconds:))
+                )
+            }
         }
     }
 

@@ -29,6 +29,9 @@ enum Schema {
         migrator.registerMigration("v8: console sessions") { db in
             try db.execute(sql: v8)
         }
+        migrator.registerMigration("v9: API keys' prefixes and last use") { db in
+            try db.execute(sql: v9)
+        }
         return migrator
     }
 
@@ -255,5 +258,12 @@ enum Schema {
             last_seen_at INTEGER NOT NULL
         );
         CREATE INDEX console_sessions_by_seen ON console_sessions (last_seen_at);
+        """
+
+    /// The first characters of each new API key, to tell keys apart by, and when each was last used
+    /// (to the minute).
+    private static let v9 = """
+        ALTER TABLE api_keys ADD COLUMN key_prefix TEXT;
+        ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
         """
 }

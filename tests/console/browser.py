@@ -321,6 +321,21 @@ def main():
         status, hooks, _ = api(server, "GET", "/v1/webhooks", key)
         check(any(h["url"] == "https://example.com/hooks/console" for h in hooks["items"]), "the native API sees the webhook")
 
+        # An API key made here is shown once, works, shows its last use, and stops when revoked.
+        browser.find_element(By.CSS_SELECTOR, "#new-api-key-form input[name=name]").send_keys("made in the console")
+        submit("new-api-key-form")
+        made = browser.find_element(By.ID, "new-api-key").text
+        status, _, _ = api(server, "GET", "/v1/tasks", made)
+        check(made.startswith("tpk_") and status == 200, "a key made in the console is shown once and works")
+        go("/console/admin")
+        row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#api-keys tbody tr") if "made in the console" in r.text][0]
+        check(made[:12] in row.text and made not in browser.page_source and "never" not in row.text,
+              f"the list shows its prefix and last use, never the key: {row.text!r}")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(browser, 30).until(lambda d: "revoked" in [r for r in d.find_elements(By.CSS_SELECTOR, "#api-keys tbody tr") if "made in the console" in r.text][0].text)
+        status, _, _ = api(server, "GET", "/v1/tasks", made)
+        check(status == 401, "a revoked key is refused")
+
         # A member sees tasks but not the admin pages, not even by URL.
         member = chrome()
         others.append(member)
