@@ -16,7 +16,8 @@ extension Console {
     }
 
     func admin(
-        _ request: Request, notice: String? = nil, secret: String? = nil, newKey: String? = nil, problem: String? = nil,
+        _ request: Request, notice: String? = nil, secret: String? = nil, newKey: String? = nil, newToken: (String, String)? = nil,
+        problem: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let session = try administrator()
@@ -62,6 +63,14 @@ extension Console {
         if let notice { values["notice"] = notice }
         if let secret { values["secret"] = secret }
         if let newKey { values["newKey"] = newKey }
+        if let (token, credential) = newToken { values["newToken"] = ["token": token, "credential": credential] }
+        if let rollout {
+            values["rollout"] = [
+                "credentials": try await store.credentials(surface: rollout.surface, in: tenantID).map {
+                    ["id": $0.id.uuidString.lowercased(), "name": $0.name]
+                }
+            ]
+        }
         if let problem { values["problem"] = problem }
         return pages.page("admin", values, session: session, status: status)
     }
@@ -121,6 +130,32 @@ extension Console {
         let session = try administrator()
         guard let id = UUID(uuidString: id), try await store.revokeAPIKey(id, in: session.principal.tenantID) else {
             throw TaskportError.notFound("No live API key with this id in this tenant")
+        }
+        return ConsolePages.seeOther("/console/admin")
+    }
+
+    /// A Rollout credential of the tenant and a bearer token for a user, as `taskport rollout token` makes them.
+    func mintRolloutToken(_ request: Request) async throws -> Response {
+        let session = try administrator()
+        guard let rollout else { throw TaskportError.notFound("Rollout is not served here") }
+        var request = request
+        let form = try await ConsoleForm.read(&request)
+        guard let userID = UUID(uuidString: form["user"] ?? ""), let user = try await store.user(userID, in: session.principal.tenantID),
+            let days = Int(form["days"] ?? ""), (1...3650).contains(days)
+        else {
+            return try await admin(request, problem: "A token needs a user of this tenant and 1 to 3650 days. Nothing was made.", status: .badRequest)
+        }
+        let minted = try await rollout.mint(Principal(tenantID: session.principal.tenantID, user: user), TimeInterval(days) * 86_400)
+        return try await admin(
+            request, notice: "Rollout token made for \(user.email), valid \(days) days.",
+            newToken: (minted.token, minted.credential.id.uuidString.lowercased())
+        )
+    }
+
+    func revokeRolloutCredential(_ id: String) async throws -> Response {
+        let session = try administrator()
+        guard let rollout, let id = UUID(uuidString: id), try await rollout.revoke(id, session.principal.tenantID) else {
+            throw TaskportError.notFound("No live Rollout credential with this id in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")
     }

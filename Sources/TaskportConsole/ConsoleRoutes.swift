@@ -16,10 +16,10 @@ public enum ConsoleSurface {
     /// Adds the console's routes. `views` are the surfaces whose renderings a task's page shows.
     public static func register<Context: RequestContext>(
         on router: Router<Context>, store: any TaskportStore, views: [TaskView], settings: ConsoleSettings,
-        clientAddress: @escaping @Sendable (Context) -> String? = { _ in nil }
+        rollout: ConsoleRolloutAccess? = nil, clientAddress: @escaping @Sendable (Context) -> String? = { _ in nil }
     ) throws {
         let pages = try ConsolePages.load()
-        let console = Console(store: store, views: views, settings: settings, pages: pages, throttle: SignInThrottle())
+        let console = Console(store: store, views: views, settings: settings, pages: pages, throttle: SignInThrottle(), rollout: rollout)
         let group = router.group("console")
             .add(middleware: ConsoleSecurityHeaders())
             .add(middleware: ConsoleErrorPages(pages: pages))
@@ -46,6 +46,8 @@ public enum ConsoleSurface {
         group.get("admin") { request, _ in try await console.admin(request) }
         group.post("admin/webhooks") { request, _ in try await console.createWebhook(request) }
         group.post("admin/api-keys") { request, _ in try await console.createAPIKey(request) }
+        group.post("admin/rollout") { request, _ in try await console.mintRolloutToken(request) }
+        group.post("admin/rollout/:id/revoke") { _, context in try await console.revokeRolloutCredential(context.parameters.get("id") ?? "") }
         group.post("admin/api-keys/:id/revoke") { _, context in try await console.revokeAPIKey(context.parameters.get("id") ?? "") }
         group.post("admin/webhooks/:id/delete") { _, context in try await console.deleteWebhook(context.parameters.get("id") ?? "") }
         group.post("admin/outbox/:id/retry") { _, context in try await console.retryMessage(context.parameters.get("id") ?? "") }
@@ -80,6 +82,7 @@ struct Console: Sendable {
     let settings: ConsoleSettings
     let pages: ConsolePages
     let throttle: SignInThrottle
+    let rollout: ConsoleRolloutAccess?
 
     static let pageSize = 50
 

@@ -5,6 +5,24 @@ public import Hummingbird
 import TaskportCore
 import TaskportHTTP
 
+/// What the console's admin page does with Rollout's credentials; the application gives it the
+/// surface's own minting and revoking, so that the console and the CLI make the same ones.
+public struct ConsoleRolloutAccess: Sendable {
+    public var surface: String
+    /// A new credential of the principal's tenant and a token for the principal, living `lifetime` seconds.
+    public var mint: @Sendable (Principal, TimeInterval) async throws -> (token: String, credential: Credential)
+    public var revoke: @Sendable (UUID, UUID) async throws -> Bool
+
+    public init(
+        surface: String, mint: @escaping @Sendable (Principal, TimeInterval) async throws -> (token: String, credential: Credential),
+        revoke: @escaping @Sendable (UUID, UUID) async throws -> Bool
+    ) {
+        self.surface = surface
+        self.mint = mint
+        self.revoke = revoke
+    }
+}
+
 /// How console sessions live: cookies marked `Secure` when the console is served over https,
 /// an idle and an absolute expiry.
 public struct ConsoleSettings: Sendable {

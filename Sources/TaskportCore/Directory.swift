@@ -200,6 +200,8 @@ public protocol DirectoryStore: Sendable {
 
     /// Revokes a credential of a surface; returns false if the tenant has no such live credential.
     func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool
+    /// The tenant's live credentials of a surface, oldest first.
+    func credentials(surface: String, in tenantID: UUID) async throws -> [Credential]
 
     /// The user with this number in the tenant.
     func user(number: Int64, in tenantID: UUID) async throws -> User?

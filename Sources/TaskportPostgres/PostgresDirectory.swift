@@ -238,6 +238,15 @@ extension PostgresStore: DirectoryStore {
         ).first.map { Credential(id: id, tenantID: tenantID, surface: surface, name: try Cells($0)(0)) }
     }
 
+    public func credentials(surface: String, in tenantID: UUID) async throws -> [Credential] {
+        try await rows(
+            """
+            SELECT id, name FROM credentials WHERE surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL
+            ORDER BY created_at, id
+            """
+        ).map { row in Credential(id: try Cells(row)(0), tenantID: tenantID, surface: surface, name: try Cells(row)(1)) }
+    }
+
     public func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool {
         try await !rows(
             """

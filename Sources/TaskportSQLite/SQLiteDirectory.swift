@@ -256,6 +256,16 @@ extension SQLiteStore: DirectoryStore {
         }
     }
 
+    public func credentials(surface: String, in tenantID: UUID) async throws -> [Credential] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, name FROM credentials WHERE surface = ? AND tenant_id = ? AND revoked_at IS NULL ORDER BY created_at, id",
+                arguments: [surface, tenantID.text]
+            ).map { Credential(id: try storedUUID($0["id"]), tenantID: tenantID, surface: surface, name: $0["name"]) }
+        }
+    }
+
     public func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool {
         try await writer.write { db in
             try db.execute(

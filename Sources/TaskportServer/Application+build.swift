@@ -135,8 +135,13 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: Cons
     try ThenaSurface.register(on: router, store: store)
     try NexudusSurface.register(on: router, store: store, tokens: tokens)
     let renderings = [NativeSurface.view, RolloutSurface.view(views: views)] + views.dropFirst()
+    let rollout = ConsoleRolloutAccess(
+        surface: RolloutSurface.name,
+        mint: { principal, lifetime in try await RolloutCredentials.mint(for: principal, in: store, lifetime: lifetime, credentialName: "console") },
+        revoke: { id, tenantID in try await RolloutCredentials.revoke(id, in: tenantID, of: store) }
+    )
     try ConsoleSurface.register(
-        on: router, store: store, views: renderings, settings: console, clientAddress: { $0.remoteAddress?.ipAddress }
+        on: router, store: store, views: renderings, settings: console, rollout: rollout, clientAddress: { $0.remoteAddress?.ipAddress }
     )
     return router
 }

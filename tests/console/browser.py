@@ -336,6 +336,30 @@ def main():
         status, _, _ = api(server, "GET", "/v1/tasks", made)
         check(status == 401, "a revoked key is refused")
 
+        # A Rollout token and credential made here work on Rollout, and revoking the credential ends them.
+        go("/console/admin")
+        submit("new-rollout-token-form")
+        token = browser.find_element(By.ID, "new-rollout-token").text
+        credential_id = browser.find_element(By.ID, "new-rollout-credential").text
+
+        def rollout_status():
+            request = urllib.request.Request(server.base + "/api/tasks?limit=1")
+            request.add_header("Authorization", "Bearer " + token)
+            request.add_header("X-Rollout-Credential-Id", credential_id)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        check(rollout_status() == 200, "a Rollout token and credential made in the console work")
+        go("/console/admin")
+        row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#rollout-credentials tbody tr") if credential_id in r.text][0]
+        page = browser.find_element(By.TAG_NAME, "html")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+        check(rollout_status() == 401 and credential_id not in text(), "revoking the credential in the console ends it")
+
         # A member sees tasks but not the admin pages, not even by URL.
         member = chrome()
         others.append(member)
