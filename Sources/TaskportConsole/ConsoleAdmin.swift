@@ -26,7 +26,7 @@ extension Console {
         let names = Dictionary(users.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let state = request.uri.queryParameters["state"].map(String.init) ?? ""
         let outbox = try await store.outboxMessages(in: tenantID, state: OutboxState(rawValue: state), limit: 100)
-        var values: [String: Any] = [
+        var values: [String: Any?] = [
             "users": users.map {
                 [
                     "id": $0.id.uuidString.lowercased(), "number": $0.number, "name": $0.name, "email": $0.email,
@@ -60,10 +60,10 @@ extension Console {
                 ] as [String: Any]
             },
         ]
-        if let notice { values["notice"] = notice }
-        if let secret { values["secret"] = secret }
-        if let newKey { values["newKey"] = newKey }
-        if let (token, credential) = newToken { values["newToken"] = ["token": token, "credential": credential] }
+        values["notice"] = notice
+        values["secret"] = secret
+        values["newKey"] = newKey
+        values["newToken"] = newToken.map { ["token": $0.0, "credential": $0.1] }
         if let rollout {
             values["rollout"] = [
                 "credentials": try await store.credentials(surface: rollout.surface, in: tenantID).map {
@@ -71,7 +71,7 @@ extension Console {
                 }
             ]
         }
-        if let problem { values["problem"] = problem }
+        values["problem"] = problem
         return pages.page("admin", values, session: session, status: status)
     }
 

@@ -35,9 +35,10 @@ struct ConsolePages: Sendable {
         return ConsolePages(library: library, stylesheet: try String(contentsOf: css, encoding: .utf8))
     }
 
-    /// A page for the signed-in `session` (nil on the sign-in form).
-    func page(_ template: String, _ values: [String: Any], session: ConsoleSession?, status: HTTPResponse.Status = .ok) -> Response {
-        var context = values
+    /// A page for the signed-in `session` (nil on the sign-in form). A value that is nil is left
+    /// out, so that the template's section for it does not show.
+    func page(_ template: String, _ values: [String: Any?], session: ConsoleSession?, status: HTTPResponse.Status = .ok) -> Response {
+        var context = values.compactMapValues { $0 }
         if let session {
             context["user"] = [
                 "name": session.principal.user.name, "email": session.principal.user.email,

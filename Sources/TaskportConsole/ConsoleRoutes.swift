@@ -106,9 +106,7 @@ struct Console: Sendable {
 
     func signInForm(_ request: Request, message: String? = nil, email: String = "", status: HTTPResponse.Status = .ok) -> Response {
         let token = ConsoleCookies.randomToken()
-        var values: [String: Any] = ["csrf": token, "email": email]
-        if let message { values["message"] = message }
-        var response = pages.page("sign-in", values, session: nil, status: status)
+        var response = pages.page("sign-in", ["csrf": token, "email": email, "message": message], session: nil, status: status)
         response.setCookie(ConsoleCookies.cookie(ConsoleCookies.signIn, token, settings: settings))
         return response
     }
@@ -213,19 +211,16 @@ struct Console: Sendable {
             link.queryItems = items
             next = link.string
         }
-        var values: [String: Any] = [:]
-        if let problem { values["problem"] = problem }
-        if let next { values["next"] = next }
         return pages.page(
             "tasks",
-            values.merging([
-                "tasks": rows, "count": count, "q": q, "status": status, "dueAfter": value("due_after"), "dueBefore": value("due_before"),
+            [
+                "problem": problem, "next": next, "tasks": rows, "count": count, "q": q, "status": status, "dueAfter": value("due_after"), "dueBefore": value("due_before"),
                 "completedOptions": [("", "either"), ("yes", "completed"), ("no", "not completed")].map { option in
                     ["value": option.0, "label": option.1, "selected": option.0 == value("completed")] as [String: Any]
                 },
                 "assignees": names.options(selected: assignee),
                 "sortOptions": Self.sorts.map { ["value": $0.value, "label": $0.label, "selected": $0.value == sort.value] as [String: Any] },
-            ]) { first, _ in first },
+            ],
             session: session
         )
     }
@@ -256,12 +251,10 @@ struct Console: Sendable {
             renderings.append(["surface": view.surface, "json": Self.pretty(.object(record)), "open": index == 0])
         }
         let current = task.content.assignee.map { "\($0.kind.rawValue):\($0.id.uuidString.lowercased())" } ?? ""
-        var values: [String: Any] = [:]
-        if let notice { values["notice"] = notice }
-        if let problem { values["problem"] = problem }
         return pages.page(
             "task",
-            values.merging([
+            [
+                "notice": notice, "problem": problem,
                 "task": ["number": task.number, "title": task.content.title, "version": task.version, "fields": Self.fields(task, names)] as [String: Any],
                 "form": form.context, "errors": errors,
                 "assignees": names.options(selected: current),
@@ -275,7 +268,7 @@ struct Console: Sendable {
                     return item
                 },
                 "renderings": renderings,
-            ]) { first, _ in first },
+            ],
             session: session, status: status
         )
     }
@@ -292,17 +285,23 @@ struct Console: Sendable {
             return try await taskPage(task, form: values, errors: errors, problem: "Nothing was saved: fix the fields marked.", session: session, status: .badRequest)
         }
         do {
-            _ = try await store.apply(
-                TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .patch(patch), precondition: .version(version), actor: actor(session))
-            )
-        } catch TaskportError.versionMismatch {
-            let now = try await found(number, session)
-            return conflict(now, yours: values, version: version, session: session)
+            let mutation = TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .patch(patch), precondition: .version(version), actor: actor(session))
+            return try await apply(mutation, yours: values, number: number, session: session, then: "/console/tasks/\(number)")
         } catch TaskportError.invalid(let problems) {
             let errors = Dictionary(problems.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
             return try await taskPage(task, form: values, errors: errors, problem: "Nothing was saved: fix the fields marked.", session: session, status: .badRequest)
         }
-        return ConsolePages.seeOther("/console/tasks/\(number)")
+    }
+
+    /// Applies a change made with the version its page was loaded at: on to `location`, or the
+    /// conflict page (what was sent beside the task as it is now) when the task has moved on.
+    func apply(_ mutation: TaskMutation, yours: TaskFormValues, number: Int64, session: ConsoleSession, then location: String) async throws -> Response {
+        do {
+            _ = try await store.apply(mutation)
+        } catch TaskportError.versionMismatch {
+            return conflict(try await found(number, session), yours: yours, version: yours.version, session: session)
+        }
+        return ConsolePages.seeOther(location)
     }
 
     func conflict(_ task: TaskRecord, yours: TaskFormValues, version: Int64, session: ConsoleSession) -> Response {
@@ -333,18 +332,11 @@ struct Console: Sendable {
         if let assignee, assignee != task.content.assignee || comment != task.content.assignmentComment {
             outbox = try await AssignmentNotices.messages(of: assignee, by: session.principal.user.id, comment: comment, task: task, in: store)
         }
-        do {
-            _ = try await store.apply(
-                TaskMutation(
-                    tenantID: task.tenantID, task: .id(task.id), kind: .patch(assignee == nil && task.content.assignee == nil ? TaskPatch() : patch),
-                    precondition: .version(version), actor: actor(session), comment: comment, outbox: outbox
-                )
-            )
-        } catch TaskportError.versionMismatch {
-            let now = try await found(number, session)
-            return conflict(now, yours: TaskFormValues(task.content, version: version), version: version, session: session)
-        }
-        return ConsolePages.seeOther("/console/tasks/\(number)")
+        let mutation = TaskMutation(
+            tenantID: task.tenantID, task: .id(task.id), kind: .patch(assignee == nil && task.content.assignee == nil ? TaskPatch() : patch),
+            precondition: .version(version), actor: actor(session), comment: comment, outbox: outbox
+        )
+        return try await apply(mutation, yours: TaskFormValues(task.content, version: version), number: number, session: session, then: "/console/tasks/\(number)")
     }
 
     func confirmDelete(_ number: Int64) async throws -> Response {
@@ -359,13 +351,8 @@ struct Console: Sendable {
         let form = try await ConsoleForm.read(&request)
         let task = try await found(number, session)
         guard let version = Int64(form["version"] ?? "") else { throw TaskportError.malformed("The form has no version") }
-        do {
-            _ = try await store.apply(TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .delete, precondition: .version(version), actor: actor(session)))
-        } catch TaskportError.versionMismatch {
-            let now = try await found(number, session)
-            return conflict(now, yours: TaskFormValues(task.content, version: version), version: version, session: session)
-        }
-        return ConsolePages.seeOther("/console/tasks")
+        let mutation = TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .delete, precondition: .version(version), actor: actor(session))
+        return try await apply(mutation, yours: TaskFormValues(task.content, version: version), number: number, session: session, then: "/console/tasks")
     }
 
     // MARK: A new task

@@ -203,6 +203,7 @@ def main():
         check(task["title"] == "Renamed in the console" and task["timeZone"] == "Europe/London", "the native API shows the edit")
         check(task["dueAt"].startswith("2027-03-28T01:30:00"), f"the due time is read on the task's clock: {task['dueAt']}")
         check("through console" in text(), "the history names the console as the surface")
+        check(not any(word in text().split() for word in ["nil", "Optional"]), "no empty value shows as nil")
         shot("02-task")
 
         # Completing a task is a checkbox.
@@ -311,6 +312,7 @@ def main():
         # The admin page: the tenant's people, and a webhook whose secret is shown once.
         go("/console/admin")
         check("bob@demo.taskport.test" in text(), "the admin page lists the tenant's users")
+        check(not any(word in text().split() for word in ["nil", "Optional"]), "the admin page shows no nil")
         browser.find_element(By.CSS_SELECTOR, "#new-webhook input[name=url]").send_keys("https://example.com/hooks/console")
         submit("new-webhook")
         secret = browser.find_element(By.ID, "webhook-secret").text
