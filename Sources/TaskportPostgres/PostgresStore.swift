@@ -301,12 +301,22 @@ struct ConnectionSettings: Sendable {
             password: configuration.password, database: configuration.database, tls: tls
         )
         single.options.connectTimeout = .init(connectTimeout)
+        let started = ContinuousClock.now
         do {
             let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
             try? await connection.close()
         } catch let error as PSQLError {
             let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
-            let timedOut = (error.underlying as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+            // A connect that ran out of time proves nothing: a loaded machine or a stalled disk
+            // makes one too. NIO reports it as a ChannelError or inside a NIOConnectionError, so
+            // the time it took decides as well.
+            let timedOut = ContinuousClock.now - started >= connectTimeout * 0.9
+                || (error.underlying as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+                || (error.underlying as? NIOConnectionError).map { failure in
+                    failure.connectionErrors.contains { attempt in
+                        (attempt.error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+                    }
+                } ?? false
             throw PostgresStoreError.Unreachable(
                 description: "Cannot connect to PostgreSQL at \(place): \(reason)",
                 answered: error.serverInfo != nil && error.serverInfo?[.sqlState]?.hasPrefix("57P") != true, timedOut: timedOut
