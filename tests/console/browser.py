@@ -24,10 +24,9 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -91,6 +90,20 @@ def demo_password(server, key, email):
     return password
 
 
+def replaced(page):
+    """A wait condition: the page that held `page` (its <html>) has been replaced by the next one.
+    While the browser swaps documents, asking about the old node can fail in more ways than
+    Selenium's staleness_of expects (Chromium's "Node with given id does not belong to the
+    document"); each of them means the old page is gone."""
+    def gone(_driver):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return gone
+
+
 def check(condition, message):
     if not condition:
         raise AssertionError(message)
@@ -140,7 +153,7 @@ def main():
         form = driver.find_element(By.ID, form_id) if form_id else driver.find_element(By.CSS_SELECTOR, "main form")
         page = driver.find_element(By.TAG_NAME, "html")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(driver, 30).until(replaced(page))
 
     def sign_in(driver, email, password, on=server):
         driver.get(on.base + "/console/sign-in")
@@ -333,8 +346,11 @@ def main():
         row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#api-keys tbody tr") if "made in the console" in r.text][0]
         check(made[:12] in row.text and made not in browser.page_source and "never" not in row.text,
               f"the list shows its prefix and last use, never the key: {row.text!r}")
+        page = browser.find_element(By.TAG_NAME, "html")
         row.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(browser, 30).until(lambda d: "revoked" in [r for r in d.find_elements(By.CSS_SELECTOR, "#api-keys tbody tr") if "made in the console" in r.text][0].text)
+        WebDriverWait(browser, 30).until(replaced(page))
+        row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#api-keys tbody tr") if "made in the console" in r.text][0]
+        check("revoked" in row.text, "the list shows the key revoked")
         status, _, _ = api(server, "GET", "/v1/tasks", made)
         check(status == 401, "a revoked key is refused")
 
@@ -359,7 +375,7 @@ def main():
         row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#rollout-credentials tbody tr") if credential_id in r.text][0]
         page = browser.find_element(By.TAG_NAME, "html")
         row.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(browser, 30).until(replaced(page))
         check(rollout_status() == 401 and credential_id not in text(), "revoking the credential in the console ends it")
 
         # A member sees tasks but not the admin pages, not even by URL.
@@ -387,7 +403,7 @@ def main():
 
         page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
-        WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(browser, 30).until(replaced(page))
         go("/console/tasks")
         check(browser.current_url.endswith("/console/sign-in"), "after signing out the console asks to sign in again")
         print("console: all checks passed", flush=True)
