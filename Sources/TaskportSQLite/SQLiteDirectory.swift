@@ -179,30 +179,37 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
-        let row = try await writer.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT \(Self.userColumnList(of: "u")), k.id AS key_id, k.last_used_at
-                        FROM api_keys k JOIN users u ON u.id = k.user_id
-                        WHERE k.secret_hash = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL
-                        """
-                ),
-                arguments: [hash]
-            )
+        // Everything is read out of the row inside the read: a row of a cached statement is not
+        // the caller's to keep.
+        let found = try await writer.read { db -> (Principal, String, Int64?)? in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT \(Self.userColumnList(of: "u")), k.id AS key_id, k.last_used_at
+                            FROM api_keys k JOIN users u ON u.id = k.user_id
+                            WHERE k.secret_hash = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL
+                            """
+                    ),
+                    arguments: [hash]
+                )
+            else { return nil }
+            let user = try Self.user(row)
+            return (Principal(tenantID: user.tenantID, user: user), row["key_id"], row["last_used_at"])
         }
-        guard let row else { return nil }
+        guard let (principal, keyID, lastUsed) = found else { return nil }
         let now = Timestamp.now().microseconds
-        let lastUsed: Int64? = row["last_used_at"]
         if lastUsed.map({ now - $0 >= APIKeyInfo.lastUseResolution }) ?? true {
-            let keyID: String = row["key_id"]
-            // Kept to the minute, so the write is rare; a store that cannot take it still authenticates.
-            try? await writer.write { db in
-                try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, keyID])
+            // Kept to the minute, so the write is rare, and made beside the request, which never
+            // waits for it: a store that cannot take it still authenticates at once.
+            let writer = writer
+            Task.detached {
+                try? await writer.write { db in
+                    try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, keyID])
+                }
             }
         }
-        let user = try Self.user(row)
-        return Principal(tenantID: user.tenantID, user: user)
+        return principal
     }
 
     public func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo] {
