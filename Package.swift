@@ -126,7 +126,6 @@ let package = Package(
             dependencies: [
                 "TaskportCore",
                 "TaskportHTTP",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),

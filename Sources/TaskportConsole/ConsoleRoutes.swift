@@ -273,13 +273,20 @@ struct Console: Sendable {
         )
     }
 
-    func edit(_ number: Int64, _ request: Request) async throws -> Response {
+    /// What every form about one task brings: who sends it, its fields, the task as it is now,
+    /// and the version the page was loaded at.
+    func taskForm(_ number: Int64, _ request: Request) async throws -> (ConsoleSession, ConsoleForm, TaskRecord, version: Int64) {
         let session = try session
         var request = request
         let form = try await ConsoleForm.read(&request)
         let task = try await found(number, session)
-        let values = TaskFormValues(form)
         guard let version = Int64(form["version"] ?? "") else { throw TaskportError.malformed("The form has no version") }
+        return (session, form, task, version)
+    }
+
+    func edit(_ number: Int64, _ request: Request) async throws -> Response {
+        let (session, form, task, version) = try await taskForm(number, request)
+        let values = TaskFormValues(form)
         let (patch, errors) = values.patch(from: task.content)
         if !errors.isEmpty {
             return try await taskPage(task, form: values, errors: errors, problem: "Nothing was saved: fix the fields marked.", session: session, status: .badRequest)
@@ -288,8 +295,7 @@ struct Console: Sendable {
             let mutation = TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .patch(patch), precondition: .version(version), actor: actor(session))
             return try await apply(mutation, yours: values, number: number, session: session, then: "/console/tasks/\(number)")
         } catch TaskportError.invalid(let problems) {
-            let errors = Dictionary(problems.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
-            return try await taskPage(task, form: values, errors: errors, problem: "Nothing was saved: fix the fields marked.", session: session, status: .badRequest)
+            return try await taskPage(task, form: values, errors: Self.fieldErrors(problems), problem: "Nothing was saved: fix the fields marked.", session: session, status: .badRequest)
         }
     }
 
@@ -314,11 +320,7 @@ struct Console: Sendable {
     }
 
     func assign(_ number: Int64, _ request: Request) async throws -> Response {
-        let session = try session
-        var request = request
-        let form = try await ConsoleForm.read(&request)
-        let task = try await found(number, session)
-        guard let version = Int64(form["version"] ?? "") else { throw TaskportError.malformed("The form has no version") }
+        let (session, form, task, version) = try await taskForm(number, request)
         let chosen = form["assignee"] ?? ""
         var assignee: Assignee?
         if !chosen.isEmpty {
@@ -346,11 +348,7 @@ struct Console: Sendable {
     }
 
     func delete(_ number: Int64, _ request: Request) async throws -> Response {
-        let session = try session
-        var request = request
-        let form = try await ConsoleForm.read(&request)
-        let task = try await found(number, session)
-        guard let version = Int64(form["version"] ?? "") else { throw TaskportError.malformed("The form has no version") }
+        let (session, _, task, version) = try await taskForm(number, request)
         let mutation = TaskMutation(tenantID: task.tenantID, task: .id(task.id), kind: .delete, precondition: .version(version), actor: actor(session))
         return try await apply(mutation, yours: TaskFormValues(task.content, version: version), number: number, session: session, then: "/console/tasks")
     }
@@ -380,11 +378,16 @@ struct Console: Sendable {
             )
             return ConsolePages.seeOther("/console/tasks/\(task.number)")
         } catch TaskportError.invalid(let problems) {
-            return again(Dictionary(problems.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first }))
+            return again(Self.fieldErrors(problems))
         }
     }
 
     // MARK: Helpers
+
+    /// A refusal's problems by field, as the form shows them beside each field.
+    static func fieldErrors(_ problems: [FieldProblem]) -> [String: String] {
+        Dictionary(problems.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+    }
 
     func found(_ number: Int64, _ session: ConsoleSession) async throws -> TaskRecord {
         try session.principal.actor(surface: ConsoleSurface.name).require(.read)

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -47,16 +46,11 @@ enum ConsoleCookies {
     /// The sign-in form's CSRF token, before there is a session (double submit).
     static let signIn = "taskport_sign_in"
 
-    static func randomToken() -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    /// 256 random bits as base64url, made as API keys are.
+    static func randomToken() -> String { APIKeySecret.generate(prefix: "").plaintext }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    /// The stored form of a session cookie: the same SHA-256 as an API key's.
+    static func hash(_ token: String) -> String { APIKeySecret.hash(of: token) }
 
     /// Compares two secrets in time that does not depend on where they differ.
     static func same(_ a: String, _ b: String) -> Bool {

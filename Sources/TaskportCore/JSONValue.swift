@@ -68,6 +68,8 @@ extension JSONObject {
     /// values, kept as they are). What a JSON Merge Patch of it would leave: `null` there means
     /// "no such member", so task metadata never holds one and every surface can send it back.
     public var withoutNullMembers: JSONObject {
+        // Most metadata has none: then the object is kept as it is, without a copy.
+        guard hasNullMembers else { return self }
         var result: JSONObject = [:]
         for (key, value) in self {
             switch value {
@@ -77,6 +79,17 @@ extension JSONObject {
             }
         }
         return result
+    }
+
+    /// Whether a `null` member stands in this object or in one of its nested objects.
+    var hasNullMembers: Bool {
+        values.contains { value in
+            switch value {
+            case .null: true
+            case .object(let object): object.hasNullMembers
+            default: false
+            }
+        }
     }
 }
 

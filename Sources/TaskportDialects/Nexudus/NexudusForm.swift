@@ -74,11 +74,13 @@ struct NexudusForm {
     /// `current` (the task as stored, for an update). Returns every problem found, or the result.
     func resolve(in tenantID: UUID, current: TaskRecord?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
         var problems: [NexudusFieldError] = []
-        // What the task shows now, for the ids a client may send back as `0`.
-        var shownTask: NexudusTask?
-        if let current {
-            shownTask = NexudusTask(current, try await NexudusReferences.load(for: [current], in: tenantID, from: store))
+        // What the task shows now, looked up only when it matters: for an id sent back as `0`,
+        // and (below) for the zone of a task that moves to another business.
+        func shown(_ task: TaskRecord) async throws -> NexudusTask {
+            NexudusTask(task, try await NexudusReferences.load(for: [task], in: tenantID, from: store))
         }
+        var shownTask: NexudusTask?
+        if let current, [businessID, coworkerID, responsibleID].contains(0) { shownTask = try await shown(current) }
         func kept(_ sent: Int64?, _ shownID: Int64?) -> Bool { sent == 0 && shownID == 0 }
         var resolved = Resolved(dueAt: nil)
         if !kept(businessID, shownTask?.shownBusinessID) {
@@ -100,8 +102,16 @@ struct NexudusForm {
             }
         }
         guard problems.isEmpty else { return .failure(NexudusValidationResult(problems)) }
-        // The record showed local times in its zone; a new business brings its own.
-        let shownZone = shownTask?.zone ?? Self.utcZone
+        // The record showed local times in its business's zone (or its own); a new business brings its own.
+        var shownZone = Self.utcZone
+        if let current {
+            if let business = resolved.business, business.scopeID == current.content.scopeID {
+                shownZone = TimeZoneName.zone(business.timeZone) ?? Self.utcZone
+            } else {
+                if shownTask == nil { shownTask = try await shown(current) }
+                shownZone = shownTask?.zone ?? Self.utcZone
+            }
+        }
         let zone = resolved.business.flatMap { TimeZoneName.zone($0.timeZone) } ?? shownZone
         switch dueAt(in: zone, shownIn: shownZone, current: current?.content) {
         case .success(let dueAt):

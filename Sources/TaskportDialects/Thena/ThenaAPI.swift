@@ -110,15 +110,19 @@ struct ThenaAPI: APIProtocol {
         let principal = try RequestScope.caller()
         guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
         let reference = try Self.task(input.path.taskId)
-        // The edits are worked out against the task as it is: a value sent as the task has it is
-        // no edit. `If-Match`, when sent, is checked when the change lands.
-        let current = try await RequestScope.found(store.task(reference, in: principal.tenantID), notFound: Self.notFound)
+        // References and attribute values are worked out against the task as it is (a value sent
+        // as the task has it is no edit), so the task is read first when the body names any.
+        // `If-Match`, when sent, is checked when the change lands.
+        let fields = body.fields
+        let comparesValues = [fields.assigneeId, fields.activityId, fields.type, fields.status, fields.priority].contains { $0 != nil }
+        let current = comparesValues
+            ? try await RequestScope.found(store.task(reference, in: principal.tenantID), notFound: Self.notFound) : nil
         let precondition = input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) }
-        let patch = try await edits(body.fields, to: current.content, in: principal.tenantID, problems: [])
+        let patch = try await edits(fields, to: current?.content, in: principal.tenantID, problems: [])
         let task = try await Self.fieldNames.renaming {
             try await store.apply(
                 TaskMutation(
-                    tenantID: principal.tenantID, task: .id(current.id), kind: .patch(patch), precondition: precondition,
+                    tenantID: principal.tenantID, task: current.map { .id($0.id) } ?? reference, kind: .patch(patch), precondition: precondition,
                     actor: principal.actor(surface: ThenaSurface.name)
                 )
             )
