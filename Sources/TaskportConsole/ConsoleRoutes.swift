@@ -50,6 +50,21 @@ public enum ConsoleSurface {
         group.post("admin/rollout/:id/revoke") { _, context in try await console.revokeRolloutCredential(context.parameters.get("id") ?? "") }
         group.post("admin/api-keys/:id/revoke") { _, context in try await console.revokeAPIKey(context.parameters.get("id") ?? "") }
         group.post("admin/webhooks/:id/delete") { _, context in try await console.deleteWebhook(context.parameters.get("id") ?? "") }
+        group.post("admin/users") { request, _ in try await console.createUser(request) }
+        group.get("admin/users/:number") { _, context in try await console.userPage(try Console.number(context)) }
+        group.post("admin/users/:number/roles") { request, context in try await console.setRoles(try Console.number(context), request) }
+        group.post("admin/users/:number/password") { request, context in try await console.setPassword(try Console.number(context), request) }
+        group.post("admin/users/:number/disable") { _, context in try await console.setDisabled(try Console.number(context), true) }
+        group.post("admin/users/:number/enable") { _, context in try await console.setDisabled(try Console.number(context), false) }
+        group.post("admin/users/:number/teams") { request, context in try await console.joinTeam(try Console.number(context), request) }
+        group.post("admin/users/:number/teams/:team/remove") { _, context in
+            try await console.leaveTeam(try Console.number(context), team: context.parameters.get("team") ?? "")
+        }
+        group.post("admin/teams") { request, _ in try await console.createTeam(request) }
+        group.post("admin/attributes") { request, _ in try await console.createAttribute(request) }
+        group.post("admin/attributes/:id/delete") { _, context in try await console.deleteAttribute(context.parameters.get("id") ?? "") }
+        group.post("admin/businesses") { request, _ in try await console.createBusiness(request) }
+        group.post("admin/accounts") { request, _ in try await console.createAccount(request) }
         group.post("admin/outbox/:id/retry") { _, context in try await console.retryMessage(context.parameters.get("id") ?? "") }
     }
 }

@@ -179,6 +179,8 @@ public protocol DirectoryStore: Sendable {
     func createTeam(in tenantID: UUID, name: String) async throws -> Team
     /// Adds a user of the tenant to a team of the tenant; `.notFound` for either outside it.
     func addMember(_ userID: UUID, toTeam teamID: UUID, in tenantID: UUID) async throws
+    /// Takes a user out of a team; false if the user was not in the tenant's team.
+    func removeMember(_ userID: UUID, fromTeam teamID: UUID, in tenantID: UUID) async throws -> Bool
     func team(_ id: UUID, in tenantID: UUID) async throws -> Team?
     func team(named name: String, in tenantID: UUID) async throws -> Team?
     func teams(in tenantID: UUID) async throws -> [Team]
@@ -212,6 +214,8 @@ public protocol DirectoryStore: Sendable {
     /// passwords work, and the tokens issued before stay dead when enabled again.
     /// With `deleting`, the user is disabled for good and no longer listed; their tasks and history stay.
     func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws
+    /// Replaces a user's roles; they apply to the user's next request, whatever credential it carries.
+    func setRoles(_ roles: [String], for userID: UUID, in tenantID: UUID) async throws
     /// Users of any tenant who sign in with this email and have a password, with their hashes.
     func passwordLogins(email: String) async throws -> [PasswordLogin]
 

@@ -63,6 +63,14 @@ extension PostgresStore: DirectoryStore {
         }
     }
 
+    public func setRoles(_ roles: [String], for userID: UUID, in tenantID: UUID) async throws {
+        let stored = try StoredJSON.encode(roles)
+        let changed = try await rows(
+            "UPDATE users SET roles = \(stored) WHERE id = \(userID) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id"
+        )
+        if changed.isEmpty { throw TaskportError.notFound("User not found") }
+    }
+
     public func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws {
         let logger = logger
         let now = Timestamp.now().microseconds
@@ -144,6 +152,15 @@ extension PostgresStore: DirectoryStore {
                 "INSERT INTO team_members (team_id, user_id) VALUES (\(teamID), \(userID)) ON CONFLICT DO NOTHING", logger: logger
             )
         }
+    }
+
+    public func removeMember(_ userID: UUID, fromTeam teamID: UUID, in tenantID: UUID) async throws -> Bool {
+        try await !rows(
+            """
+            DELETE FROM team_members WHERE team_id = (SELECT id FROM teams WHERE id = \(teamID) AND tenant_id = \(tenantID))
+            AND user_id = \(userID) RETURNING user_id
+            """
+        ).isEmpty
     }
 
     public func team(_ id: UUID, in tenantID: UUID) async throws -> Team? {

@@ -80,6 +80,17 @@ extension SQLiteStore: DirectoryStore {
         }
     }
 
+    public func setRoles(_ roles: [String], for userID: UUID, in tenantID: UUID) async throws {
+        let stored = try StoredJSON.encode(roles)
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE users SET roles = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                arguments: [stored, userID.text, tenantID.text]
+            )
+            if db.changesCount == 0 { throw TaskportError.notFound("User not found") }
+        }
+    }
+
     public func passwordLogins(email: String) async throws -> [PasswordLogin] {
         try await writer.read { db in
             try Row.fetchAll(
@@ -150,6 +161,16 @@ extension SQLiteStore: DirectoryStore {
                 sql: "INSERT INTO team_members (team_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 arguments: [teamID.text, userID.text]
             )
+        }
+    }
+
+    public func removeMember(_ userID: UUID, fromTeam teamID: UUID, in tenantID: UUID) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM team_members WHERE team_id = (SELECT id FROM teams WHERE id = ? AND tenant_id = ?) AND user_id = ?",
+                arguments: [teamID.text, tenantID.text, userID.text]
+            )
+            return db.changesCount > 0
         }
     }
 

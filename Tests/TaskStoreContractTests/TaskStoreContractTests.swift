@@ -327,6 +327,29 @@ struct TaskStoreContractTests {
         #expect(first == "one")
         #expect(second == "one")
     }
+
+    @Test(arguments: StoreBackend.allCases)
+    func rolesAndTeamMembershipChangeAtOnceAndOnlyInTheirTenant(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let key = APIKeySecret.generate()
+        try await f.store.addAPIKey(key, named: "ci", for: f.bob.id, in: f.tenant.id)
+        try await f.store.setRoles(["admin", "agent"], for: f.bob.id, in: f.tenant.id)
+        #expect(try await f.store.user(f.bob.id, in: f.tenant.id)?.roles == ["admin", "agent"])
+        // The next request's principal carries the new roles: nothing holds the old ones.
+        #expect(try await f.store.principal(forAPIKeyHash: key.hash)?.user.roles == ["admin", "agent"])
+        try await f.store.setRoles([], for: f.bob.id, in: f.tenant.id)
+        #expect(try await f.store.principal(forAPIKeyHash: key.hash)?.user.roles == [])
+        await #expect(throws: TaskportError.self) { try await f.store.setRoles(["admin"], for: f.bob.id, in: f.otherTenant.id) }
+        await #expect(throws: TaskportError.self) { try await f.store.setRoles(["admin"], for: UUID(), in: f.tenant.id) }
+        #expect(try await f.store.user(f.bob.id, in: f.tenant.id)?.roles == [])
+
+        #expect(try await f.store.removeMember(f.bob.id, fromTeam: f.team.id, in: f.otherTenant.id) == false)
+        #expect(try await f.store.removeMember(f.bob.id, fromTeam: f.team.id, in: f.tenant.id) == true)
+        #expect(try await f.store.removeMember(f.bob.id, fromTeam: f.team.id, in: f.tenant.id) == false)
+        #expect(try await f.store.team(f.team.id, in: f.tenant.id)?.memberIDs == [f.alice.id])
+        try await f.store.addMember(f.bob.id, toTeam: f.team.id, in: f.tenant.id)
+        #expect(Set(try await f.store.team(f.team.id, in: f.tenant.id)?.memberIDs ?? []) == [f.alice.id, f.bob.id])
+    }
 }
 
 @Suite("CatalogStore contract")

@@ -258,4 +258,103 @@ struct ConsoleTests {
             #expect(try await h.store.webhooks(in: h.tenant.id).isEmpty)
         }
     }
+
+    @Test func administratorsManageUsersRolesAndTeamsAndCannotLockThemselvesOut() async throws {
+        try await withConsole { h, client in
+            var admin = Browser(client: client)
+            _ = try await admin.signIn("alice@acme.test", Self.password)
+            let csrf = try #require(Browser.csrf(in: try await admin.send(.get, "/console/admin")))
+            let bad = try await admin.send(.post, "/console/admin/users", form: ["csrf": csrf, "email": "no at sign", "name": "", "password": "short"])
+            #expect(bad.status == .badRequest)
+            #expect(try await h.store.users(in: h.tenant.id).count == 2)
+            let taken = try await admin.send(.post, "/console/admin/users", form: ["csrf": csrf, "email": "bob@acme.test", "name": "Bob again"])
+            #expect(taken.status == .conflict)
+            let made = try await admin.send(
+                .post, "/console/admin/users", form: ["csrf": csrf, "email": "dana@acme.test", "name": "Dana <b>", "password": Self.password]
+            )
+            #expect(made.status == .seeOther)
+            let dana = try #require(try await h.store.user(email: "dana@acme.test", in: h.tenant.id))
+            #expect(made.headers[.location] == "/console/admin/users/\(dana.number)" && dana.roles.isEmpty)
+
+            // Dana is a member: tasks yes, the admin pages and their forms no.
+            var member = Browser(client: client)
+            #expect(try await member.signIn("dana@acme.test", Self.password).status == .seeOther)
+            let memberPage = try await member.send(.get, "/console/tasks")
+            let memberCSRF = Browser.csrf(in: memberPage) ?? ""
+            #expect(try await member.send(.get, "/console/admin/users/\(dana.number)").status == .forbidden)
+            let forged = try await member.send(.post, "/console/admin/users/\(dana.number)/roles", form: ["csrf": memberCSRF, "role-admin": "on"])
+            #expect(forged.status == .forbidden)
+            #expect(try await member.send(.post, "/console/admin/teams", form: ["csrf": memberCSRF, "name": "Mine"]).status == .forbidden)
+            #expect(try await h.store.user(dana.id, in: h.tenant.id)?.roles == [])
+
+            // Made an administrator, her very next page is the admin page.
+            let page = try await admin.send(.get, "/console/admin/users/\(dana.number)")
+            #expect(page.status == .ok && String(buffer: page.body).contains("Dana &lt;b&gt;"))
+            let granted = try await admin.send(.post, "/console/admin/users/\(dana.number)/roles", form: ["csrf": csrf, "role-admin": "on", "role-CoworkerTask-Read": "on"])
+            #expect(granted.status == .ok)
+            #expect(try await h.store.user(dana.id, in: h.tenant.id)?.roles == ["admin", "CoworkerTask-Read"])
+            #expect(try await member.send(.get, "/console/admin").status == .ok)
+
+            // Roles the console does not offer are kept; one's own admin role stays.
+            try await h.store.setRoles(["agent"], for: h.bob.id, in: h.tenant.id)
+            _ = try await admin.send(.post, "/console/admin/users/\(h.bob.number)/roles", form: ["csrf": csrf, "role-CoworkerTask-List": "on"])
+            #expect(try await h.store.user(h.bob.id, in: h.tenant.id)?.roles == ["agent", "CoworkerTask-List"])
+            let own = try await admin.send(.post, "/console/admin/users/\(h.alice.number)/roles", form: ["csrf": csrf])
+            #expect(own.status == .badRequest)
+            #expect(try await h.store.user(h.alice.id, in: h.tenant.id)?.roles == ["admin"])
+            #expect(try await admin.send(.post, "/console/admin/users/\(h.alice.number)/disable", form: ["csrf": csrf]).status == .badRequest)
+
+            // Teams: made once, joined and left from the user's page.
+            #expect(try await admin.send(.post, "/console/admin/teams", form: ["csrf": csrf, "name": "Night shift"]).status == .ok)
+            #expect(try await admin.send(.post, "/console/admin/teams", form: ["csrf": csrf, "name": "Night shift"]).status == .conflict)
+            let night = try #require(try await h.store.team(named: "Night shift", in: h.tenant.id))
+            let joined = try await admin.send(.post, "/console/admin/users/\(dana.number)/teams", form: ["csrf": csrf, "team": night.id.uuidString])
+            #expect(joined.status == .ok)
+            #expect(try await h.store.team(night.id, in: h.tenant.id)?.memberIDs == [dana.id])
+            #expect(try await admin.send(.post, "/console/admin/users/\(dana.number)/teams", form: ["csrf": csrf, "team": "nope"]).status == .badRequest)
+            let left = try await admin.send(.post, "/console/admin/users/\(dana.number)/teams/\(night.id.uuidString)/remove", form: ["csrf": csrf])
+            #expect(left.status == .ok)
+            #expect(try await h.store.team(night.id, in: h.tenant.id)?.memberIDs == [])
+
+            // A new password or disabling ends her session; enabling lets her password work again.
+            #expect(try await admin.send(.post, "/console/admin/users/\(dana.number)/password", form: ["csrf": csrf, "password": "short"]).status == .badRequest)
+            #expect(try await member.send(.get, "/console/tasks").status == .ok)
+            #expect(try await admin.send(.post, "/console/admin/users/\(dana.number)/disable", form: ["csrf": csrf]).status == .ok)
+            #expect(try await member.send(.get, "/console/tasks").status == .found)
+            #expect(try await member.signIn("dana@acme.test", Self.password).status == .unauthorized)
+            #expect(try await admin.send(.post, "/console/admin/users/\(dana.number)/enable", form: ["csrf": csrf]).status == .ok)
+            #expect(try await member.signIn("dana@acme.test", Self.password).status == .seeOther)
+            #expect(try await admin.send(.post, "/console/admin/users/\(dana.number)/password", form: ["csrf": csrf, "password": "a new password"]).status == .ok)
+            #expect(try await member.send(.get, "/console/tasks").status == .found)
+            #expect(try await member.signIn("dana@acme.test", "a new password").status == .seeOther)
+        }
+    }
+
+    @Test func administratorsAddAttributesBusinessesAndAccounts() async throws {
+        try await withConsole { h, client in
+            var admin = Browser(client: client)
+            _ = try await admin.signIn("alice@acme.test", Self.password)
+            let csrf = try #require(Browser.csrf(in: try await admin.send(.get, "/console/admin")))
+            #expect(try await admin.send(.post, "/console/admin/attributes", form: ["csrf": csrf, "kind": "colour", "value": "red"]).status == .badRequest)
+            #expect(try await admin.send(.post, "/console/admin/attributes", form: ["csrf": csrf, "kind": "status", "value": "Blocked"]).status == .ok)
+            #expect(try await admin.send(.post, "/console/admin/attributes", form: ["csrf": csrf, "kind": "status", "value": "blocked"]).status == .conflict)
+            let blocked = try #require(try await h.store.attributes(.status, in: h.tenant.id).first { $0.value == "Blocked" })
+            #expect(try await admin.send(.post, "/console/admin/attributes/\(blocked.id.uuidString)/delete", form: ["csrf": csrf]).status == .seeOther)
+            #expect(try await h.store.attributes(.status, in: h.tenant.id).contains { $0.value == "Blocked" } == false)
+
+            let before = try await h.store.businesses(in: h.tenant.id).count
+            for zone in ["Mars/Olympus", "../../etc/passwd", "", String(repeating: "A/", count: 300)] {
+                #expect(try await admin.send(.post, "/console/admin/businesses", form: ["csrf": csrf, "name": "Base", "zone": zone]).status == .badRequest)
+            }
+            #expect(try await admin.send(.post, "/console/admin/businesses", form: ["csrf": csrf, "name": "Lisbon", "zone": "Europe/Lisbon"]).status == .ok)
+            #expect(try await admin.send(.post, "/console/admin/businesses", form: ["csrf": csrf, "name": "Lisbon", "zone": "Europe/Lisbon"]).status == .conflict)
+            #expect(try await h.store.businesses(in: h.tenant.id).count == before + 1)
+            #expect(try await h.store.businesses(in: h.tenant.id).contains { $0.name == "Lisbon" && $0.timeZone == "Europe/Lisbon" })
+
+            #expect(try await admin.send(.post, "/console/admin/accounts", form: ["csrf": csrf, "name": "  "]).status == .badRequest)
+            #expect(try await admin.send(.post, "/console/admin/accounts", form: ["csrf": csrf, "name": "Globex"]).status == .ok)
+            let page = String(buffer: try await admin.send(.get, "/console/admin").body)
+            #expect(page.contains("Lisbon") && page.contains("Globex"))
+        }
+    }
 }

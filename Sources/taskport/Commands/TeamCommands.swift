@@ -4,7 +4,7 @@ import TaskportCore
 
 struct TeamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "team", abstract: "Manage a tenant's teams.", subcommands: [Create.self, AddMember.self, List.self]
+        commandName: "team", abstract: "Manage a tenant's teams.", subcommands: [Create.self, AddMember.self, RemoveMember.self, List.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -32,6 +32,24 @@ struct TeamCommand: AsyncParsableCommand {
             guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             try await database.addMember(user.id, toTeam: found.id, in: tenantID)
+        }
+    }
+
+    struct RemoveMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove-member", abstract: "Take a user out of a team; tasks assigned to the team stay with it."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The team's name.") var team: String
+        @Option(help: "The user's email.") var email: String
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
+            guard let user = try await database.user(email: email, in: tenantID),
+                try await database.removeMember(user.id, fromTeam: found.id, in: tenantID)
+            else { throw ValidationError("'\(email)' is not a member of '\(team)'") }
         }
     }
 

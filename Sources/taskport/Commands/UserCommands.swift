@@ -5,7 +5,7 @@ import TaskportCore
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage a tenant's users.",
-        subcommands: [Create.self, List.self, Password.self, Disable.self, Enable.self, Delete.self]
+        subcommands: [Create.self, List.self, Roles.self, Password.self, Disable.self, Enable.self, Delete.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -39,6 +39,23 @@ struct UserCommand: AsyncParsableCommand {
             }
             try await database.setPasswordHash(try PasswordHash.make(password), for: user.id, in: tenantID)
             print("password set for \(user.email)")
+        }
+    }
+
+    struct Roles: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a user's roles (none makes a member); they apply to the user's next request. docs/roles.md lists them."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @OptionGroup var tenant: TenantOption
+        @Option(help: "The user's email.") var email: String
+        @Option(help: "A role; repeat for several.") var role: [String] = []
+
+        func run() async throws {
+            let (database, tenantID) = try await tenant.open(store)
+            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+            try await database.setRoles(role, for: user.id, in: tenantID)
+            print("\(user.email)\t\(role.joined(separator: ","))")
         }
     }
 
