@@ -25,12 +25,13 @@ extension Console {
         let users = try await store.users(in: tenantID)
         let names = Dictionary(users.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let state = request.uri.queryParameters["state"].map(String.init) ?? ""
-        let outbox = try await store.outboxMessages(in: tenantID, state: OutboxState(rawValue: state), limit: 100)
+        let after = request.uri.queryParameters["after"].flatMap { OutboxCursor(text: String($0)) }
+        let outbox = try await store.outboxMessages(in: tenantID, matching: OutboxQuery(state: OutboxState(rawValue: state), after: after, limit: 100))
         var values: [String: Any?] = [
             "users": users.map {
                 [
                     "id": $0.id.uuidString.lowercased(), "number": $0.number, "name": $0.name, "email": $0.email,
-                    "roles": $0.roles.isEmpty ? "member" : $0.roles.joined(separator: ", "),
+                    "roles": $0.roles.isEmpty ? "member" : $0.roles.joined(separator: ", "), "disabled": $0.isDisabled,
                 ] as [String: Any]
             },
             "apiKeys": try await store.apiKeys(in: tenantID).map { key in
@@ -60,6 +61,11 @@ extension Console {
                 ] as [String: Any]
             },
         ]
+        if outbox.count == 100, let last = outbox.last {
+            var next = URLComponents()
+            next.queryItems = (state.isEmpty ? [] : [URLQueryItem(name: "state", value: state)]) + [URLQueryItem(name: "after", value: OutboxCursor(after: last).text)]
+            values["outboxNext"] = "/console/admin?" + (next.percentEncodedQuery ?? "") + "#outbox"
+        }
         values["notice"] = notice
         values["secret"] = secret
         values["newKey"] = newKey

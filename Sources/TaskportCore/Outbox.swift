@@ -37,6 +37,57 @@ public struct OutboxEntry: Sendable, Hashable {
     }
 }
 
+/// Which of a tenant's outbox messages to list: filters, and a keyset page after a cursor.
+public struct OutboxQuery: Sendable, Hashable {
+    public var state: OutboxState?
+    public var channel: OutboxMessage.Channel?
+    public var taskID: UUID?
+    /// Only messages after this one in the list's order.
+    public var after: OutboxCursor?
+    public var limit: Int
+
+    public init(state: OutboxState? = nil, channel: OutboxMessage.Channel? = nil, taskID: UUID? = nil, after: OutboxCursor? = nil, limit: Int = 100) {
+        self.state = state
+        self.channel = channel
+        self.taskID = taskID
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// A place in the outbox's order: the last message of a page. As text, `createdAt.id`.
+public struct OutboxCursor: Sendable, Hashable {
+    public var createdAt: Timestamp
+    public var id: UUID
+
+    public init(createdAt: Timestamp, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    public init(after entry: OutboxEntry) {
+        self.init(createdAt: entry.createdAt, id: entry.message.id)
+    }
+
+    /// Reads the text form; nil for anything else.
+    public init?(text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count <= 20, let micros = Int64(parts[0]), micros >= 0, let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
+        self.init(createdAt: Timestamp(microseconds: micros), id: id)
+    }
+
+    public var text: String { "\(createdAt.microseconds).\(id.uuidString.lowercased())" }
+}
+
+extension OutboxStore {
+    /// The tenant's first `limit` messages in one state (or all), oldest first.
+    public func outboxMessages(in tenantID: UUID, state: OutboxState?, limit: Int) async throws -> [OutboxEntry] {
+        try await outboxMessages(in: tenantID, matching: OutboxQuery(state: state, limit: limit))
+    }
+}
+
 /// An endpoint a tenant registered to receive task events, signed with its secret.
 public struct Webhook: Sendable, Hashable {
     public var id: UUID
@@ -63,12 +114,15 @@ public protocol OutboxStore: Sendable {
     func claimMessages(
         channels: Set<OutboxMessage.Channel>, limit: Int, now: Timestamp, leaseUntil: Timestamp
     ) async throws -> [OutboxEntry]
+    /// Holds messages this worker still has (pending, leased) until `leaseUntil`: a worker renews its
+    /// short leases while it sends, so that the batch of one that died comes free soon after.
+    func renewLeases(_ ids: [UUID], until leaseUntil: Timestamp) async throws
     /// The message was delivered.
     func markSent(_ id: UUID, at time: Timestamp) async throws
     /// An attempt failed: the message is due again at `retryAt`, or dead when that is nil.
     func markFailed(_ id: UUID, error: String, retryAt: Timestamp?) async throws
-    /// The tenant's messages in one state (or all), oldest first.
-    func outboxMessages(in tenantID: UUID, state: OutboxState?, limit: Int) async throws -> [OutboxEntry]
+    /// One page of the tenant's messages that match, oldest first (by creation, then id).
+    func outboxMessages(in tenantID: UUID, matching query: OutboxQuery) async throws -> [OutboxEntry]
     /// Makes a dead (or pending) message due now with a fresh count of attempts; false if the
     /// tenant has no such message or it was sent.
     func retryMessage(_ id: UUID, in tenantID: UUID, at time: Timestamp) async throws -> Bool

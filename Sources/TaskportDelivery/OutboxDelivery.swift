@@ -29,20 +29,22 @@ public struct RetryPolicy: Sendable, Hashable {
 /// Delivers what task changes wrote to the outbox: claims due messages (a lease keeps other
 /// workers, on this server or another, off them), sends each, marks it sent, or schedules a
 /// retry with backoff until the policy gives up and the message is kept as dead with its last
-/// error. Delivery is at least once: a worker that dies mid-send leaves the lease to expire.
+/// error. Leases are short and renewed while the worker sends: the messages a killed server held
+/// come free within one lease (15 s), on every store. Delivery is exactly once while workers live,
+/// at least once after a crash (a message sent but not yet marked goes again).
 public struct OutboxDelivery: Service {
     let store: any OutboxStore
     let smtp: SMTPClient?
     let webhooks: WebhookSender
     let policy: RetryPolicy
     let pollInterval: Duration
-    /// Longer than any one delivery can take.
+    /// How long a claim holds a message; renewed every third of it while the batch is being sent.
     let lease: Duration
     let logger: Logger
 
     public init(
         store: any OutboxStore, smtp: SMTPClient?, webhooks: WebhookSender = WebhookSender(), policy: RetryPolicy = RetryPolicy(),
-        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(300), logger: Logger
+        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(15), logger: Logger
     ) {
         self.store = store
         self.smtp = smtp
@@ -73,14 +75,32 @@ public struct OutboxDelivery: Service {
     /// Claims and delivers one batch of due messages; returns how many it claimed.
     @discardableResult
     public func deliverDue(now: Timestamp = .now()) async throws -> Int {
-        let leaseEnd = Timestamp(microseconds: now.microseconds + Int64(lease.components.seconds) * 1_000_000)
+        let leaseEnd = Timestamp(microseconds: now.microseconds + lease.microseconds)
         // Without a mail server, email waits in the outbox until one is configured.
         let channels: Set<OutboxMessage.Channel> = smtp == nil ? [.webhook] : [.email, .webhook]
         let batch = try await store.claimMessages(channels: channels, limit: 16, now: now, leaseUntil: leaseEnd)
-        for entry in batch {
-            await deliver(entry)
+        guard !batch.isEmpty else { return 0 }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await renewLeases(of: batch.map(\.message.id)) }
+            for entry in batch {
+                await deliver(entry)
+            }
+            group.cancelAll()
         }
         return batch.count
+    }
+
+    /// Keeps the batch's messages held until cancelled. A message marked sent or failed has no
+    /// lease any more, and a renewal passes over it.
+    private func renewLeases(of ids: [UUID]) async {
+        while true {
+            do { try await Task.sleep(for: lease / 3) } catch { return }
+            do {
+                try await store.renewLeases(ids, until: Timestamp(microseconds: Timestamp.now().microseconds + lease.microseconds))
+            } catch {
+                logger.warning("could not renew the outbox lease", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     func deliver(_ entry: OutboxEntry) async {

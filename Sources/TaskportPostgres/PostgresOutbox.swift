@@ -29,6 +29,13 @@ extension PostgresStore: OutboxStore {
             .map(\.entry)
     }
 
+    public func renewLeases(_ ids: [UUID], until leaseUntil: Timestamp) async throws {
+        guard !ids.isEmpty else { return }
+        try await execute(
+            "UPDATE outbox_messages SET lease_until = \(leaseUntil.microseconds) WHERE state = 'pending' AND lease_until IS NOT NULL AND id = ANY(\(ids))"
+        )
+    }
+
     public func markSent(_ id: UUID, at time: Timestamp) async throws {
         try await execute("UPDATE outbox_messages SET state = 'sent', sent_at = \(time.microseconds), lease_until = NULL WHERE id = \(id)")
     }
@@ -53,14 +60,21 @@ extension PostgresStore: OutboxStore {
         }
     }
 
-    public func outboxMessages(in tenantID: UUID, state: OutboxState?, limit: Int) async throws -> [OutboxEntry] {
+    public func outboxMessages(in tenantID: UUID, matching query: OutboxQuery) async throws -> [OutboxEntry] {
         var filter = Filter()
         filter.add("tenant_id = ", tenantID)
-        if let state { filter.add("state = ", state.rawValue) }
-        let limit = filter.bind(limit)
+        if let state = query.state { filter.add("state = ", state.rawValue) }
+        if let channel = query.channel { filter.add("channel = ", channel.rawValue) }
+        if let taskID = query.taskID { filter.add("task_id = ", taskID) }
+        if let after = query.after {
+            let createdAt = filter.bind(after.createdAt.microseconds)
+            let id = filter.bind(after.id)
+            filter.add("(created_at, id) > (\(createdAt), \(id))")
+        }
+        let limit = filter.bind(query.limit)
         return try await rows(
             PostgresQuery(
-                unsafeSQL: "SELECT \(Self.outboxColumns) FROM outbox_messages WHERE \(filter.sql) ORDER BY created_at, position LIMIT \(limit)",
+                unsafeSQL: "SELECT \(Self.outboxColumns) FROM outbox_messages WHERE \(filter.sql) ORDER BY created_at, id LIMIT \(limit)",
                 binds: filter.binds
             )
         ).map(Self.outboxEntry)

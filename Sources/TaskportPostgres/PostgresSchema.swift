@@ -13,6 +13,7 @@ enum PostgresSchema {
         ("v2: token generations, disabled and deleted users", v2),
         ("v3: console sessions", v3),
         ("v4: API keys' prefixes and last use", v4),
+        ("v5: the outbox listed in pages", v5),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -289,5 +290,10 @@ enum PostgresSchema {
     private static let v4 = [
         "ALTER TABLE api_keys ADD COLUMN key_prefix text",
         "ALTER TABLE api_keys ADD COLUMN last_used_at bigint",
+    ]
+
+    /// The outbox's list order, so that a page deep into a large outbox is a range read.
+    private static let v5 = [
+        "CREATE INDEX outbox_by_tenant_order ON outbox_messages (tenant_id, created_at, id)"
     ]
 }

@@ -32,6 +32,17 @@ extension SQLiteStore: OutboxStore {
         }
     }
 
+    public func renewLeases(_ ids: [UUID], until leaseUntil: Timestamp) async throws {
+        guard !ids.isEmpty else { return }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE outbox_messages SET lease_until = ? WHERE state = 'pending' AND lease_until IS NOT NULL AND id IN (\(placeholders))",
+                arguments: [leaseUntil.microseconds] + StatementArguments(ids.map(\.text))
+            )
+        }
+    }
+
     public func markSent(_ id: UUID, at time: Timestamp) async throws {
         try await writer.write { db in
             try db.execute(
@@ -54,15 +65,23 @@ extension SQLiteStore: OutboxStore {
         }
     }
 
-    public func outboxMessages(in tenantID: UUID, state: OutboxState?, limit: Int) async throws -> [OutboxEntry] {
-        try await writer.read { db in
+    public func outboxMessages(in tenantID: UUID, matching query: OutboxQuery) async throws -> [OutboxEntry] {
+        // Ids are stored as lower-case text, so text order is the id order PostgreSQL keeps too.
+        let after = query.after
+        return try await writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.outboxColumns) FROM outbox_messages WHERE tenant_id = ? AND (? IS NULL OR state = ?)
-                    ORDER BY created_at, rowid LIMIT ?
+                    SELECT \(Self.outboxColumns) FROM outbox_messages
+                    WHERE tenant_id = ? AND (? IS NULL OR state = ?) AND (? IS NULL OR channel = ?) AND (? IS NULL OR task_id = ?)
+                        AND (? IS NULL OR created_at > ? OR (created_at = ? AND id > ?))
+                    ORDER BY created_at, id LIMIT ?
                     """,
-                arguments: [tenantID.text, state?.rawValue, state?.rawValue, limit]
+                arguments: [
+                    tenantID.text, query.state?.rawValue, query.state?.rawValue, query.channel?.rawValue, query.channel?.rawValue,
+                    query.taskID?.text, query.taskID?.text, after?.createdAt.microseconds, after?.createdAt.microseconds,
+                    after?.createdAt.microseconds, after?.id.text, query.limit,
+                ]
             ).map(Self.outboxEntry)
         }
     }

@@ -32,6 +32,9 @@ enum Schema {
         migrator.registerMigration("v9: API keys' prefixes and last use") { db in
             try db.execute(sql: v9)
         }
+        migrator.registerMigration("v10: the outbox listed in pages") { db in
+            try db.execute(sql: v10)
+        }
         return migrator
     }
 
@@ -265,5 +268,10 @@ enum Schema {
     private static let v9 = """
         ALTER TABLE api_keys ADD COLUMN key_prefix TEXT;
         ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+        """
+
+    /// The outbox's list order, so that a page deep into a large outbox is a range read.
+    private static let v10 = """
+        CREATE INDEX outbox_by_tenant_order ON outbox_messages (tenant_id, created_at, id);
         """
 }

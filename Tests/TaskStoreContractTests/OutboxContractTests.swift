@@ -28,6 +28,68 @@ struct OutboxContractTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func theOutboxIsListedInPagesWithFiltersThatCombine(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        _ = try await f.store.createWebhook(url: "https://hooks.acme.test/taskport", secret: "0123456789abcdef", in: f.tenant.id)
+        var tasks: [UUID] = []
+        for index in 0..<5 {
+            let task = try await f.store.create(
+                TaskCreation(tenantID: f.tenant.id, content: TaskContent(title: "T\(index)"), actor: f.actor, outbox: [email("bob@acme.test"), email("alice@acme.test")])
+            )
+            tasks.append(task.id)
+        }
+        _ = try await f.store.create(TaskCreation(tenantID: f.otherTenant.id, content: TaskContent(title: "Theirs"), actor: f.actor, outbox: [email("eve@globex.test")]))
+        let all = try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(limit: 500))
+        #expect(all.count == 15, "two emails and a webhook message per task")
+        #expect(all == all.sorted { ($0.createdAt.microseconds, $0.message.id.uuidString.lowercased()) < ($1.createdAt.microseconds, $1.message.id.uuidString.lowercased()) })
+        var paged: [OutboxEntry] = []
+        var query = OutboxQuery(limit: 4)
+        while true {
+            let page = try await f.store.outboxMessages(in: f.tenant.id, matching: query)
+            paged += page
+            guard page.count == query.limit, let last = page.last else { break }
+            query.after = OutboxCursor(text: OutboxCursor(after: last).text)
+        }
+        #expect(paged.map(\.message.id) == all.map(\.message.id))
+        let emails = try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(channel: .email, limit: 500))
+        #expect(emails.count == 10 && emails.allSatisfy { $0.message.channel == .email })
+        let aboutOne = try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(channel: .webhook, taskID: tasks[2], limit: 500))
+        #expect(aboutOne.count == 1 && aboutOne.first?.taskID == tasks[2])
+        try await f.store.markSent(emails[0].message.id, at: .now())
+        let sentEmails = try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(state: .sent, channel: .email, limit: 500))
+        #expect(sentEmails.map(\.message.id) == [emails[0].message.id])
+        #expect(try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(taskID: UUID(), limit: 500)).isEmpty)
+        for text in ["", "1", "x.y", "-1.\(UUID())", "99999999999999999999999.\(UUID())", "1.\(UUID()).2"] {
+            #expect(OutboxCursor(text: text) == nil, "\(text)")
+        }
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aRenewedLeaseKeepsOthersOffAndEndsWithTheMessage(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let messages = [email("bob@acme.test"), email("alice@acme.test")]
+        _ = try await f.store.create(TaskCreation(tenantID: f.tenant.id, content: TaskContent(title: "Held"), actor: f.actor, outbox: messages))
+        let now = Timestamp.now()
+        let lease = Timestamp(microseconds: now.microseconds + 10_000_000)
+        let held = try await f.store.claimMessages(channels: [.email], limit: 10, now: now, leaseUntil: lease)
+        #expect(held.count == 2)
+        let renewed = Timestamp(microseconds: lease.microseconds + 10_000_000)
+        try await f.store.renewLeases(held.map(\.message.id), until: renewed)
+        let afterFirstLease = Timestamp(microseconds: lease.microseconds + 1)
+        #expect(try await f.store.claimMessages(channels: [.email], limit: 10, now: afterFirstLease, leaseUntil: renewed).isEmpty)
+        // A message marked sent is no longer held by anyone, and a renewal does not take it back.
+        try await f.store.markSent(messages[0].id, at: now)
+        try await f.store.renewLeases(held.map(\.message.id), until: Timestamp(microseconds: renewed.microseconds + 60_000_000))
+        let afterRenewal = Timestamp(microseconds: renewed.microseconds + 1)
+        let freed = try await f.store.claimMessages(channels: [.email], limit: 10, now: afterRenewal, leaseUntil: afterRenewal.next)
+        #expect(freed.isEmpty, "the second renewal holds the unsent message")
+        let muchLater = Timestamp(microseconds: renewed.microseconds + 60_000_001)
+        let free = try await f.store.claimMessages(channels: [.email], limit: 10, now: muchLater, leaseUntil: muchLater.next)
+        #expect(free.map(\.message.id) == [messages[1].id])
+        try await f.store.renewLeases([], until: muchLater)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func failuresAreRetriedThenDeadAndRetryableByTheirTenantOnly(_ backend: StoreBackend) async throws {
         let f = try await Fixture.make(backend)
         let message = email("bob@acme.test")

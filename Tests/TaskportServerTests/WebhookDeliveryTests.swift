@@ -142,7 +142,7 @@ struct WebhookDeliveryTests {
         try await receiver.serve { port in
             let webhook = try await h.store.createWebhook(url: "http://127.0.0.1:\(port)/hook", secret: "0123456789abcdef", in: h.tenant.id)
             let actor = Actor(userID: h.alice.id, name: h.alice.email, surface: "test")
-            _ = try await h.store.create(TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Retried"), actor: actor))
+            let retried = try await h.store.create(TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Retried"), actor: actor))
             try await Self.deliverAll(Self.worker(h.store))
             var deliveries = await receiver.deliveries
             #expect(deliveries.count == 3, "two failures, then success")
@@ -172,6 +172,18 @@ struct WebhookDeliveryTests {
                 let bobKey = APIKeySecret.generate()
                 try await h.store.addAPIKey(bobKey, named: "bob", for: h.bob.id, in: h.tenant.id)
                 #expect(try await native.send(.get, "/v1/outbox", key: bobKey.plaintext).status == .forbidden)
+                // Pages, filters, and what a client cannot send.
+                let first = try await native.send(.get, "/v1/outbox?limit=1").object()
+                let cursor = try #require(first["nextCursor"] as? String)
+                let second = try await native.send(.get, "/v1/outbox?limit=1&cursor=\(cursor)").object()
+                #expect((first["items"] as? [[String: Any]])?.first?["id"] as? String != (second["items"] as? [[String: Any]])?.first?["id"] as? String)
+                #expect((try await native.send(.get, "/v1/outbox?limit=500").object()["nextCursor"]) == nil)
+                let byTask = try await native.send(.get, "/v1/outbox?taskId=\(retried.number)&channel=webhook").object()["items"] as? [[String: Any]] ?? []
+                #expect(byTask.count == 1 && byTask.first?["channel"] as? String == "webhook")
+                #expect((try await native.send(.get, "/v1/outbox?taskId=99999").object()["items"] as? [[String: Any]])?.isEmpty == true)
+                for bad in ["cursor=nope", "cursor=1.2.3", "taskId=-4", "taskId=abc", "channel=sms", "limit=0", "limit=501"] {
+                    #expect(try await native.send(.get, "/v1/outbox?\(bad)").status == .badRequest, "\(bad)")
+                }
                 #expect(try await native.send(.post, "/v1/webhooks", #"{"url":"http://127.0.0.1/x"}"#, key: bobKey.plaintext).status == .forbidden)
                 #expect(try await native.send(.post, "/v1/webhooks", #"{"url":"ftp://127.0.0.1/x"}"#).status == .badRequest)
                 #expect(try await native.send(.delete, "/v1/webhooks/\(webhook.id)").status == .noContent)

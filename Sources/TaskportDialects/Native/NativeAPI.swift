@@ -213,11 +213,30 @@ extension NativeAPI {
 
     package func listOutbox(_ input: Operations.ListOutbox.Input) async throws -> Operations.ListOutbox.Output {
         let principal = try administrator()
-        let limit = input.query.limit ?? 100
-        guard (1...500).contains(limit) else { throw TaskportError.malformed("limit: must be between 1 and 500") }
-        let state = input.query.state.flatMap { OutboxState(rawValue: $0.rawValue) }
-        let entries = try await store.outboxMessages(in: principal.tenantID, state: state, limit: limit)
-        return .ok(.init(body: .json(.init(items: entries.map(Components.Schemas.OutboxMessage.init)))))
+        let parameters = input.query
+        var query = OutboxQuery(limit: parameters.limit ?? 100)
+        guard (1...500).contains(query.limit) else { throw TaskportError.malformed("limit: must be between 1 and 500") }
+        query.state = parameters.state.flatMap { OutboxState(rawValue: $0.rawValue) }
+        query.channel = parameters.channel.flatMap { OutboxMessage.Channel(rawValue: $0.rawValue) }
+        if let cursor = parameters.cursor {
+            guard let after = OutboxCursor(text: cursor) else { throw TaskportError.malformed("cursor: not a cursor this list gave") }
+            query.after = after
+        }
+        if let taskID = parameters.taskId {
+            if let id = UUID(uuidString: taskID) {
+                query.taskID = id
+            } else if let number = Int64(taskID), number > 0 {
+                guard let task = try await store.task(.number(number), in: principal.tenantID) else {
+                    return .ok(.init(body: .json(.init(items: [], nextCursor: nil))))
+                }
+                query.taskID = task.id
+            } else {
+                throw TaskportError.malformed("taskId: a task's UUID or its number")
+            }
+        }
+        let entries = try await store.outboxMessages(in: principal.tenantID, matching: query)
+        let next = entries.count == query.limit ? entries.last.map { OutboxCursor(after: $0).text } : nil
+        return .ok(.init(body: .json(.init(items: entries.map(Components.Schemas.OutboxMessage.init), nextCursor: next))))
     }
 
     package func retryOutboxMessage(_ input: Operations.RetryOutboxMessage.Input) async throws -> Operations.RetryOutboxMessage.Output {
