@@ -86,6 +86,20 @@ public struct SMTPClient: Sendable {
             throw error
         }
     }
+
+    /// Connects, reads the greeting, says EHLO and QUIT, and returns what the server offers: whether
+    /// it answers, without sending anything.
+    public func check() async throws -> [String] {
+        let session = try await SMTPSession.connect(configuration)
+        do {
+            let capabilities = try await session.greet(configuration)
+            await session.close()
+            return capabilities
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
 }
 
 /// One connection to the server: commands go out, replies come back through `SMTPReplyHandler`.
@@ -150,6 +164,14 @@ final class SMTPSession: Sendable {
         try await write(Email.dotStuffed(email.rendered()) + ".\r\n")
         try await expect(250, from: &replies, after: "DATA")
         try? await command("QUIT", expecting: 221, &replies)
+    }
+
+    func greet(_ configuration: SMTPConfiguration) async throws -> [String] {
+        var replies = self.replies.makeAsyncIterator()
+        try await expect(220, from: &replies, after: "connect")
+        let capabilities = try await ehlo(configuration.heloName, &replies)
+        try? await command("QUIT", expecting: 221, &replies)
+        return capabilities
     }
 
     func close() async {

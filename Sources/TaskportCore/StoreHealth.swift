@@ -1,0 +1,28 @@
+import Foundation
+
+/// What a store can say about itself, for `taskport doctor`: the first thing a person runs when
+/// something seems wrong.
+public struct StoreHealth: Sendable {
+    /// The last schema migration applied, e.g. `v10: the outbox listed in pages`.
+    public var schema: String
+    /// Every tenant with its number of tasks.
+    public var tenants: [(name: String, tasks: Int)]
+    /// Messages in the outbox by state, over every tenant.
+    public var outbox: [OutboxState: Int]
+    /// When the oldest message still waiting to be sent was written.
+    public var oldestPending: Timestamp?
+    /// The size of SQLite's write-ahead log; nil for PostgreSQL.
+    public var logBytes: Int64?
+
+    public init(schema: String, tenants: [(name: String, tasks: Int)], outbox: [OutboxState: Int], oldestPending: Timestamp?, logBytes: Int64?) {
+        self.schema = schema
+        self.tenants = tenants
+        self.outbox = outbox
+        self.oldestPending = oldestPending
+        self.logBytes = logBytes
+    }
+}
+
+public protocol StoreDiagnostics: Sendable {
+    func health() async throws -> StoreHealth
+}
