@@ -115,6 +115,7 @@ struct ConsoleAuthenticator<Context: RequestContext>: RouterMiddleware {
                 return pages.error(.forbidden, "This form is out of date or did not come from the console (no valid CSRF token). Nothing was changed.", session: session)
             }
         }
+        RequestRecord.authenticated(session.principal, by: "session")
         return try await ConsoleRequest.$session.withValue(session) { try await next(request, context) }
     }
 }

@@ -143,6 +143,13 @@ public struct APIKeySecret: Sendable {
     }
 
     /// The stored form of a key: SHA-256, hex.
+    /// What logs may call a key: `key:` and the eight characters after its `tpk_`, as the console
+    /// lists it; never enough to use it.
+    public static func publicName(of plaintext: String) -> String {
+        let body = plaintext.hasPrefix("tpk_") ? plaintext.dropFirst(4) : Substring(plaintext)
+        return "key:" + body.prefix(APIKeyInfo.prefixLength - 4)
+    }
+
     public static func hash(of plaintext: String) -> String {
         SHA256.hash(data: Data(plaintext.utf8)).hexadecimal
     }

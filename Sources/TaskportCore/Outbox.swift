@@ -123,6 +123,10 @@ public protocol OutboxStore: Sendable {
     func markFailed(_ id: UUID, error: String, retryAt: Timestamp?) async throws
     /// One page of the tenant's messages that match, oldest first (by creation, then id).
     func outboxMessages(in tenantID: UUID, matching query: OutboxQuery) async throws -> [OutboxEntry]
+    /// Removes up to `limit` messages sent before `before`, oldest first; returns how many.
+    func removeSentMessages(before: Timestamp, limit: Int) async throws -> Int
+    /// Removes up to `limit` history entries written before `before`, oldest first; returns how many.
+    func removeHistory(before: Timestamp, limit: Int) async throws -> Int
     /// Makes a dead (or pending) message due now with a fresh count of attempts; false if the
     /// tenant has no such message or it was sent.
     func retryMessage(_ id: UUID, in tenantID: UUID, at time: Timestamp) async throws -> Bool

@@ -48,6 +48,7 @@ public struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let principal = try await directory.principal(forAPIKeyHash: APIKeySecret.hash(of: key)) else {
             throw TaskportError.unauthenticated("Invalid API key")
         }
+        RequestRecord.authenticated(principal, by: APIKeySecret.publicName(of: key))
         return try await Principal.$current.withValue(principal) {
             try await next(request, context)
         }

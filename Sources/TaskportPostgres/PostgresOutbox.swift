@@ -80,6 +80,25 @@ extension PostgresStore: OutboxStore {
         ).map(Self.outboxEntry)
     }
 
+    public func removeSentMessages(before: Timestamp, limit: Int) async throws -> Int {
+        try await rows(
+            """
+            DELETE FROM outbox_messages WHERE id IN (
+                SELECT id FROM outbox_messages WHERE state = 'sent' AND sent_at < \(before.microseconds) ORDER BY position LIMIT \(limit))
+            RETURNING 1
+            """
+        ).count
+    }
+
+    public func removeHistory(before: Timestamp, limit: Int) async throws -> Int {
+        try await rows(
+            """
+            DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries WHERE at < \(before.microseconds) ORDER BY id LIMIT \(limit))
+            RETURNING 1
+            """
+        ).count
+    }
+
     public func retryMessage(_ id: UUID, in tenantID: UUID, at time: Timestamp) async throws -> Bool {
         try await !rows(
             """

@@ -86,6 +86,29 @@ extension SQLiteStore: OutboxStore {
         }
     }
 
+    public func removeSentMessages(before: Timestamp, limit: Int) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM outbox_messages WHERE rowid IN (
+                        SELECT rowid FROM outbox_messages WHERE state = 'sent' AND sent_at < ? ORDER BY rowid LIMIT ?)
+                    """,
+                arguments: [before.microseconds, limit]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func removeHistory(before: Timestamp, limit: Int) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries WHERE at < ? ORDER BY id LIMIT ?)",
+                arguments: [before.microseconds, limit]
+            )
+            return db.changesCount
+        }
+    }
+
     public func retryMessage(_ id: UUID, in tenantID: UUID, at time: Timestamp) async throws -> Bool {
         try await writer.write { db in
             try db.execute(

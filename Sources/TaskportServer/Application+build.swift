@@ -25,11 +25,17 @@ public struct ServerConfiguration: Sendable {
     public var connections: ConnectionLimits
     /// How the console's sessions live.
     public var console: ConsoleSettings
+    /// How old sent outbox messages and history entries get before they are removed; nil keeps them.
+    public var outboxRetention: Duration?
+    public var historyRetention: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
-        connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings()
+        connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings(),
+        outboxRetention: Duration? = nil, historyRetention: Duration? = nil
     ) {
+        self.outboxRetention = outboxRetention
+        self.historyRetention = historyRetention
         self.host = host
         self.port = port
         self.logLevel = logLevel
@@ -71,6 +77,8 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "taskport")
     logger.logLevel = configuration.logLevel
+    var access = Logger(label: "taskport.access")
+    access.logLevel = configuration.logLevel
     let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console)
     var services = storeServices
     if let notifications = configuration.notifications {
@@ -83,9 +91,12 @@ public func buildApplication(
         )
         services.append(DueDateReminders(store: store, interval: notifications.reminderInterval, logger: logger))
     }
+    if configuration.outboxRetention != nil || configuration.historyRetention != nil {
+        services.append(Retention(store: store, outboxAge: configuration.outboxRetention, historyAge: configuration.historyRetention, logger: logger))
+    }
     let limits = configuration.connections
     return Application(
-        router: router,
+        responder: AccessLogResponder(router.buildResponder(), logger: access, surface: surface(ofRoute:)),
         server: HTTPServerBuilder { responder in TaskportHTTP1Channel(responder: responder, limits: limits) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,
@@ -107,7 +118,7 @@ public struct TaskportRequestContext: RequestContext, RemoteAddressRequestContex
 func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: ConsoleSettings) throws -> Router<TaskportRequestContext> {
     let router = Router(context: TaskportRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RouteRecorder())
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ -> Response in
         if await store.isReady() {
@@ -144,6 +155,18 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: Cons
         on: router, store: store, views: renderings, settings: console, rollout: rollout, clientAddress: { $0.remoteAddress?.ipAddress }
     )
     return router
+}
+
+/// The surface a route template belongs to, for the access log; nil for health checks, the
+/// OpenAPI documents and paths no route matches.
+func surface(ofRoute route: String) -> String? {
+    if route.hasPrefix("/v1/accounts/tasks") { return ThenaSurface.name }
+    if route.hasPrefix("/v1/") { return "native" }
+    if route.hasPrefix("/api/crm/") || route == "/api/token" { return NexudusSurface.name }
+    if route.hasPrefix("/api/tasks") { return RolloutSurface.name }
+    if route.hasPrefix("/v5/") { return MaxsightSurface.name }
+    if route == "/console" || route.hasPrefix("/console/") { return ConsoleSurface.name }
+    return nil
 }
 
 /// Echoes the request id that every log line of the request carries as `X-Request-Id`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TaskportCore
+import TaskportHTTP
 import TaskportPostgres
 import TaskportSQLite
 
@@ -42,6 +43,7 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 extension SQLiteStore.Durability: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 /// Options that name a tenant by its name.
 struct TenantOption: ParsableArguments {

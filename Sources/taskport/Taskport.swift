@@ -17,9 +17,10 @@ struct Taskport: AsyncParsableCommand {
 
     /// Every command logs through the redacting handler, so no credential reaches a log line.
     static func main() async {
-        RedactingLogHandler.bootstrap()
         do {
             var command = try parseAsRoot()
+            let format = (command as? Serve)?.logFormat ?? environment("TASKPORT_LOG_FORMAT").flatMap(LogFormat.init) ?? .text
+            RedactingLogHandler.bootstrap(format)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

@@ -17,15 +17,21 @@ final class ServerProcess: @unchecked Sendable {
 
     static var binary: URL { repositoryRoot.appendingPathComponent(".build/debug/taskport") }
 
-    /// Starts it in `directory` (where `--demo` writes its credentials for a PostgreSQL database).
-    init(arguments: [String], port: Int, directory: URL? = nil) async throws {
+    /// Starts it in `directory` (where `--demo` writes its credentials for a PostgreSQL database),
+    /// its log going to `log` when given.
+    init(arguments: [String], port: Int, directory: URL? = nil, log: URL? = nil) async throws {
         self.port = port
         process = Process()
         process.executableURL = Self.binary
         process.currentDirectoryURL = directory
-        process.arguments = ["serve", "--port", String(port), "--log-level", "warning"] + arguments
+        process.arguments = ["serve", "--port", String(port)] + (arguments.contains("--log-level") ? [] : ["--log-level", "warning"]) + arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try await NIOThreadPool.singleton.runIfActive { [process] in try process.run() }
         for _ in 0..<200 {
             if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(1)),

@@ -6,6 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
+import TaskportHTTP
 import TaskportPostgres
 import TaskportSQLite
 import TaskportConsole
@@ -24,6 +25,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (TASKPORT_LOG_LEVEL).")
     var logLevel: String = environment("TASKPORT_LOG_LEVEL") ?? "info"
+
+    @Option(help: "text, or json: one JSON object per line (TASKPORT_LOG_FORMAT).")
+    var logFormat: LogFormat = environment("TASKPORT_LOG_FORMAT").flatMap(LogFormat.init) ?? .text
 
     @Flag(help: "Create the demo tenant if missing and write its credentials to taskport-demo.json beside the database (TASKPORT_DEMO=1).")
     var demo = environment("TASKPORT_DEMO") == "1"
@@ -44,6 +48,12 @@ struct Serve: AsyncParsableCommand {
     )
     var publicURL: String? = environment("TASKPORT_PUBLIC_URL")
 
+    @Option(help: "Days a sent outbox message is kept; 0 keeps them all (TASKPORT_OUTBOX_RETENTION_DAYS).")
+    var outboxRetention: Double = environment("TASKPORT_OUTBOX_RETENTION_DAYS").flatMap { Double($0) } ?? 7
+
+    @Option(help: "Days a history entry is kept; without it, history is kept for ever (TASKPORT_HISTORY_RETENTION_DAYS).")
+    var historyRetention: Double? = environment("TASKPORT_HISTORY_RETENTION_DAYS").flatMap { Double($0) }
+
     @OptionGroup var notifications: NotificationOptions
 
     func run() async throws {
@@ -58,6 +68,9 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("Unknown log level '\(logLevel)'")
         }
+        guard (0...36_500).contains(outboxRetention), historyRetention.map({ $0 > 0 && $0 <= 36_500 }) ?? true else {
+            throw ValidationError("--outbox-retention is 0 to 36500 days, --history-retention more than 0 and at most 36500")
+        }
         let database = try await store.open()
         if demo {
             try await writeDemoCredentials(database)
@@ -66,7 +79,9 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host, port: port, logLevel: level, notifications: try notifications.settings(),
             connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout),
-            console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true)
+            console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true),
+            outboxRetention: outboxRetention > 0 ? .seconds(outboxRetention * 86_400) : nil,
+            historyRetention: historyRetention.map { .seconds($0 * 86_400) }
         )
         // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {
