@@ -100,6 +100,8 @@ struct Console: Sendable {
     let rollout: ConsoleRolloutAccess?
 
     static let pageSize = 50
+    /// The list counts matching tasks exactly up to this many, and says "more than" beyond.
+    static let countedUpTo = 10_000
 
     static func number(_ context: some RequestContext) throws -> Int64 {
         guard let text = context.parameters.get("number"), let number = Int64(text), number > 0 else {
@@ -201,16 +203,16 @@ struct Console: Sendable {
             query.offset = min(max(0, Int(value("page")) ?? 0), 10_000) * Self.pageSize
         }
         let page = try await store.tasks(matching: query, in: tenantID)
-        let count = try await store.count(matching: query, in: tenantID)
+        // Counted up to a bound: a page of a store of millions must not read them all to say how many.
+        let count = try await store.count(matching: query, in: tenantID, atMost: Self.countedUpTo + 1)
         let names = try await Names.load(tenantID, store)
-        var rows: [[String: Any]] = []
-        for task in page.tasks {
-            let last = try await store.history(of: .id(task.id), in: tenantID)?.last
-            rows.append([
+        let surfaces = try await store.lastSurfaces(of: page.tasks.map(\.id), in: tenantID)
+        let rows: [[String: Any]] = page.tasks.map { task in
+            [
                 "number": task.number, "title": task.content.title, "completed": task.content.completed,
                 "assignee": names.assignee(task.content.assignee), "due": Self.due(task.content), "status": task.content.status ?? "",
-                "version": task.version, "updated": Self.shown(task.updatedAt), "surface": last?.actor.surface ?? "",
-            ])
+                "version": task.version, "updated": Self.shown(task.updatedAt), "surface": surfaces[task.id] ?? "",
+            ]
         }
         var next: String?
         var link = URLComponents()
@@ -221,7 +223,7 @@ struct Console: Sendable {
             items.append(URLQueryItem(name: "after", value: String(after)))
             link.queryItems = items
             next = link.string
-        } else if sort.order != .number, query.offset + page.tasks.count < count, page.tasks.count == Self.pageSize {
+        } else if sort.order != .number, page.tasks.count == Self.pageSize, count > Self.countedUpTo || query.offset + page.tasks.count < count {
             items.append(URLQueryItem(name: "page", value: String(query.offset / Self.pageSize + 1)))
             link.queryItems = items
             next = link.string
@@ -229,7 +231,8 @@ struct Console: Sendable {
         return pages.page(
             "tasks",
             [
-                "problem": problem, "next": next, "tasks": rows, "count": count, "q": q, "status": status, "dueAfter": value("due_after"), "dueBefore": value("due_before"),
+                "problem": problem, "next": next, "tasks": rows,
+                "count": count > Self.countedUpTo ? "more than \(Self.countedUpTo)" : "\(count)", "q": q, "status": status, "dueAfter": value("due_after"), "dueBefore": value("due_before"),
                 "completedOptions": [("", "either"), ("yes", "completed"), ("no", "not completed")].map { option in
                     ["value": option.0, "label": option.1, "selected": option.0 == value("completed")] as [String: Any]
                 },

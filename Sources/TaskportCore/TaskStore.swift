@@ -76,6 +76,10 @@ public protocol TaskStore: Sendable {
 
     /// How many of the tenant's live tasks match the query's filters (its position and limit aside).
     func count(matching query: TaskQuery, in tenantID: UUID) async throws -> Int
+    /// The same count, stopping at `limit`: what a page can afford to say of a large store.
+    func count(matching query: TaskQuery, in tenantID: UUID, atMost limit: Int) async throws -> Int
+    /// The surface each task's latest change came through, by task id, for tasks of the tenant.
+    func lastSurfaces(of taskIDs: [UUID], in tenantID: UUID) async throws -> [UUID: String]
 
     /// Applies the mutation atomically: the new row, its audit entry and its outbox messages, or
     /// nothing. Throws `.notFound`, `.versionMismatch` (precondition not met) or `.invalid`.

@@ -57,6 +57,30 @@ extension PostgresStore: TaskStore {
         return try Cells(found[0])(0, as: Int.self)
     }
 
+    public func count(matching query: TaskQuery, in tenantID: UUID, atMost limit: Int) async throws -> Int {
+        var filter = Self.filter(query, in: tenantID)
+        let cap = filter.bind(limit)
+        let found = try await rows(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE \(filter.sql) LIMIT \(cap)) AS capped", binds: filter.binds)
+        )
+        return try Cells(found[0])(0, as: Int.self)
+    }
+
+    public func lastSurfaces(of taskIDs: [UUID], in tenantID: UUID) async throws -> [UUID: String] {
+        guard !taskIDs.isEmpty else { return [:] }
+        var surfaces: [UUID: String] = [:]
+        for row in try await rows(
+            """
+            SELECT tasks.id, (SELECT surface FROM audit_entries WHERE audit_entries.task_id = tasks.id ORDER BY version DESC LIMIT 1)
+            FROM tasks WHERE tenant_id = \(tenantID) AND id = ANY(\(taskIDs))
+            """
+        ) {
+            let cells = Cells(row)
+            if let surface = try cells(1, as: String?.self) { surfaces[try cells(0, as: UUID.self)] = surface }
+        }
+        return surfaces
+    }
+
     static func filter(_ query: TaskQuery, in tenantID: UUID) -> Filter {
         var filter = Filter()
         filter.add("tenant_id = ", tenantID)

@@ -105,6 +105,32 @@ extension SQLiteStore: TaskStore {
         return try await writer.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
     }
 
+    public func count(matching query: TaskQuery, in tenantID: UUID, atMost limit: Int) async throws -> Int {
+        let (conditions, arguments) = Self.filters(query, in: tenantID)
+        let sql = "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE \(conditions.joined(separator: " AND ")) LIMIT ?)"
+        return try await writer.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments + [limit]) ?? 0 }
+    }
+
+    public func lastSurfaces(of taskIDs: [UUID], in tenantID: UUID) async throws -> [UUID: String] {
+        guard !taskIDs.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: taskIDs.count).joined(separator: ", ")
+        return try await writer.read { db in
+            var surfaces: [UUID: String] = [:]
+            // One range read of (task_id, version) per task, newest version first.
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT tasks.id, (SELECT surface FROM audit_entries WHERE audit_entries.task_id = tasks.id ORDER BY version DESC LIMIT 1)
+                    FROM tasks WHERE tenant_id = ? AND id IN (\(placeholders))
+                    """,
+                arguments: [tenantID.text] + StatementArguments(taskIDs.map(\.text))
+            ) {
+                if let id = UUID(uuidString: row[0]), let surface: String = row[1] { surfaces[id] = surface }
+            }
+            return surfaces
+        }
+    }
+
     /// The WHERE conditions of a query's filters, with their arguments.
     static func filters(_ query: TaskQuery, in tenantID: UUID) -> (conditions: [String], arguments: StatementArguments) {
         var conditions = ["tenant_id = ?", "deleted_at IS NULL"]

@@ -329,6 +329,30 @@ struct TaskStoreContractTests {
     }
 
     @Test(arguments: StoreBackend.allCases)
+    func countsStopAtTheirBoundAndEachTaskNamesTheSurfaceOfItsLastChange(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        var tasks: [TaskRecord] = []
+        for index in 0..<4 { tasks.append(try await f.create("Task \(index)")) }
+        let theirs = try await f.store.create(TaskCreation(tenantID: f.otherTenant.id, content: TaskContent(title: "Theirs"), actor: f.actor))
+        #expect(try await f.store.count(matching: TaskQuery(), in: f.tenant.id, atMost: 2) == 2)
+        #expect(try await f.store.count(matching: TaskQuery(), in: f.tenant.id, atMost: 100) == 4)
+        var titled = TaskQuery()
+        titled.titleContains = "Task 3"
+        #expect(try await f.store.count(matching: titled, in: f.tenant.id, atMost: 100) == 1)
+
+        var console = f.actor
+        console.surface = "console"
+        _ = try await f.store.apply(
+            TaskMutation(tenantID: f.tenant.id, task: .id(tasks[1].id), kind: .patch(TaskPatch([.title("Renamed")])), actor: console)
+        )
+        let surfaces = try await f.store.lastSurfaces(of: tasks.map(\.id) + [theirs.id, UUID()], in: f.tenant.id)
+        #expect(surfaces.count == 4, "another tenant's task and an unknown id name nothing")
+        #expect(surfaces[tasks[1].id] == "console")
+        #expect(surfaces[tasks[0].id] == f.actor.surface)
+        #expect(try await f.store.lastSurfaces(of: [], in: f.tenant.id).isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.allCases)
     func rolesAndTeamMembershipChangeAtOnceAndOnlyInTheirTenant(_ backend: StoreBackend) async throws {
         let f = try await Fixture.make(backend)
         let key = APIKeySecret.generate()

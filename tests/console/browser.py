@@ -383,6 +383,23 @@ def main():
         WebDriverWait(browser, 30).until(replaced(page))
         check(rollout_status() == 401 and credential_id not in text(), "revoking the credential in the console ends it")
 
+        # A team made here, and Bob put in it from his own page.
+        go("/console/admin")
+        browser.find_element(By.CSS_SELECTOR, "#new-team-form input[name=name]").send_keys("Night shift")
+        submit("new-team-form")
+        check("Team Night shift made" in text(), "a team is made on the admin page")
+        page = browser.find_element(By.TAG_NAME, "html")
+        browser.find_element(By.LINK_TEXT, "Bob Agent").click()
+        WebDriverWait(browser, 30).until(replaced(page))
+        check(browser.find_element(By.ID, "user-email").text == "bob@demo.taskport.test", "a user's page opens from the list")
+        Select(browser.find_element(By.CSS_SELECTOR, "#join-team-form select[name=team]")).select_by_visible_text("Night shift")
+        submit("join-team-form")
+        check("Night shift" in browser.find_element(By.ID, "user-teams").text, "the user's page shows the team joined")
+        shot("08-user")
+        go("/console/admin")
+        row = [r for r in browser.find_elements(By.CSS_SELECTOR, "#teams tbody tr") if "Night shift" in r.text][0]
+        check("Bob Agent" in row.text, "the admin page lists the new member")
+
         # A member sees tasks but not the admin pages, not even by URL.
         member = chrome()
         others.append(member)
