@@ -26,8 +26,11 @@ public final class RequestRecord: Sendable {
 
     /// The request runs as `principal`, by `credential`: a name for it that is never a secret,
     /// such as an API key's first characters or `token`.
-    public static func authenticated(_ principal: Principal, by credential: String) {
-        current?.state.withLock { $0.caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential) }
+    /// With the access log off there is no record, and the name is never made.
+    public static func authenticated(_ principal: Principal, by credential: @autoclosure () -> String) {
+        guard let record = current else { return }
+        let caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential())
+        record.state.withLock { $0.caller = caller }
     }
 
     static func matched(route: String?) {

@@ -22,16 +22,11 @@ struct TeamCommand: AsyncParsableCommand {
 
     struct AddMember: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Add a user to a team.")
-        @OptionGroup var store: DatabaseOptions
-        @OptionGroup var tenant: TenantOption
-        @Option(help: "The team's name.") var team: String
-        @Option(help: "The user's email.") var email: String
+        @OptionGroup var membership: Membership
 
         func run() async throws {
-            let (database, tenantID) = try await tenant.open(store)
-            guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
-            guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
-            try await database.addMember(user.id, toTeam: found.id, in: tenantID)
+            let (database, tenantID, team, user) = try await membership.open()
+            try await database.addMember(user.id, toTeam: team.id, in: tenantID)
         }
     }
 
@@ -39,17 +34,13 @@ struct TeamCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove-member", abstract: "Take a user out of a team; tasks assigned to the team stay with it."
         )
-        @OptionGroup var store: DatabaseOptions
-        @OptionGroup var tenant: TenantOption
-        @Option(help: "The team's name.") var team: String
-        @Option(help: "The user's email.") var email: String
+        @OptionGroup var membership: Membership
 
         func run() async throws {
-            let (database, tenantID) = try await tenant.open(store)
-            guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
-            guard let user = try await database.user(email: email, in: tenantID),
-                try await database.removeMember(user.id, fromTeam: found.id, in: tenantID)
-            else { throw ValidationError("'\(email)' is not a member of '\(team)'") }
+            let (database, tenantID, team, user) = try await membership.open()
+            guard try await database.removeMember(user.id, fromTeam: team.id, in: tenantID) else {
+                throw ValidationError("'\(user.email)' is not a member of '\(team.name)'")
+            }
         }
     }
 
@@ -64,5 +55,20 @@ struct TeamCommand: AsyncParsableCommand {
                 print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
             }
         }
+    }
+}
+
+/// The database, the tenant, and the team and user that name one membership.
+struct Membership: ParsableArguments {
+    @OptionGroup var store: DatabaseOptions
+    @OptionGroup var tenant: TenantOption
+    @Option(help: "The team's name.") var team: String
+    @Option(help: "The user's email.") var email: String
+
+    func open() async throws -> (any TaskportStore, UUID, Team, User) {
+        let (database, tenantID) = try await tenant.open(store)
+        guard let found = try await database.team(named: team, in: tenantID) else { throw ValidationError("No team named '\(team)'") }
+        guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
+        return (database, tenantID, found, user)
     }
 }
