@@ -148,7 +148,12 @@ struct EmailDeliveryTests {
                 TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Task \(index)"), actor: Actor(userID: h.alice.id, name: h.alice.email, surface: "test"), outbox: [message])
             )
         }
-        let worker = Self.worker(h.store, SMTPClient(SMTPConfiguration(host: "127.0.0.1", port: port, from: "taskport@acme.test", timeout: .seconds(2))))
+        // The policy must not give up while the test waits: on a loaded machine the wait below and the
+        // sink's start can take longer than 50 quick attempts (refused at once, 400 ms apart at most).
+        let worker = Self.worker(
+            h.store, SMTPClient(SMTPConfiguration(host: "127.0.0.1", port: port, from: "taskport@acme.test", timeout: .seconds(2))),
+            attempts: 100_000
+        )
         let running = Task { try await worker.run() }
         defer { running.cancel() }
         // While it is down, attempts fail and are scheduled again; nothing is lost or given up.
@@ -163,7 +168,8 @@ struct EmailDeliveryTests {
 
         let sink = try await SMTPSink.start(port: port)
         defer { sink.stop() }
-        let received = try await sink.waitForMessages(5)
+        let received = try await sink.waitForMessages(5, seconds: 60)
+        #expect(try await h.store.outboxMessages(in: h.tenant.id, state: .dead, limit: 10).isEmpty)
         let messageIDs = Set(received.compactMap { $0.header("Message-ID") })
         #expect(messageIDs == Set(ids.map { "<\($0.uuidString.lowercased())@taskport>" }))
         #expect(received.count == 5)
