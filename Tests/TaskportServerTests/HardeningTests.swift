@@ -168,4 +168,52 @@ struct HardeningTests {
             }
         }
     }
+
+    /// Header values no client means, in every header some surface reads (content negotiation,
+    /// preconditions, each surface's credentials, the console's cookie), on a read and a write of
+    /// every surface: refused or ignored, never a server fault, and the task still reads.
+    @Test(arguments: [
+        ";", ",", ",;,", ";;", "=", "\"", "\"\"", "*/*;q=", "a/b;q=NaN", "application/json;;", "Bearer", "Bearer ", "Bearer ;",
+        "Basic", "Basic %%%", "W/", "W/\"", "*,*", "text/plain; charset=", "multipart/form-data; boundary=",
+        "multipart/form-data; boundary=\"\"", "taskport_session=;;", String(repeating: "a;,", count: 1500),
+    ])
+    func oddHeaderValuesAreNeverServerFaults(_ value: String) async throws {
+        let f = try await NexudusFixture.make()
+        try await f.run { nexudus in
+            let native = nexudus.native
+            let task = try await native.create()
+            let id = try #require(task["id"] as? String)
+            let number = try #require(task["number"] as? Int)
+            let bearer = { (token: String) in "Bearer \(token)" }
+            let surfaces: [(HTTPRequest.Method, String, HTTPFields, String?)] = [
+                (.get, "/v1/tasks/\(id)", [.authorization: bearer(f.h.key)], nil),
+                (.patch, "/v1/tasks/\(id)", [.authorization: bearer(f.h.key), .contentType: "application/merge-patch+json"], #"{"title":"Changed"}"#),
+                (.get, "/api/tasks/\(id)", [.authorization: bearer(f.h.rolloutToken), HTTPField.Name("X-Rollout-Credential-Id")!: f.h.rolloutCredential], nil),
+                (.put, "/api/tasks/\(id)", [.authorization: bearer(f.h.rolloutToken), HTTPField.Name("X-Rollout-Credential-Id")!: f.h.rolloutCredential, .contentType: "application/json"], #"{"name":"Changed"}"#),
+                (.get, "/v1/accounts/tasks/\(id)", [HTTPField.Name("x-api-key")!: f.h.key], nil),
+                (.put, "/v1/accounts/tasks/\(id)", [HTTPField.Name("x-api-key")!: f.h.key, .contentType: "application/json"], #"{"title":"Changed"}"#),
+                (.get, "/v5/tasks/\(id)", [HTTPField.Name("apikey")!: f.h.key], nil),
+                (.put, "/v5/tasks/\(id)/update-assignment", [HTTPField.Name("apikey")!: f.h.key, .contentType: "application/json", .ifMatch: "*"], #"{"update":{"assigned_to_type":"USER"}}"#),
+                (.get, "/api/crm/coworkertasks/\(number)", [.authorization: bearer(f.adminToken)], nil),
+                (.put, "/api/crm/coworkertasks", [.authorization: bearer(f.adminToken), .contentType: "application/json"], #"{"Id":\#(number),"Title":"Changed"}"#),
+                (.post, "/api/token", [.contentType: "application/x-www-form-urlencoded"], "grant_type=refresh_token&refresh_token=x"),
+                (.get, "/console/tasks", [:], nil),
+                (.post, "/console/sign-in", [.contentType: "application/x-www-form-urlencoded"], "csrf=x"),
+            ]
+            let names: [HTTPField.Name] = [
+                .accept, .contentType, .ifMatch, .ifNoneMatch, .authorization, .cookie, .acceptEncoding,
+                HTTPField.Name("X-Rollout-Credential-Id")!, HTTPField.Name("x-api-key")!, HTTPField.Name("apikey")!,
+            ]
+            for (method, uri, base, body) in surfaces {
+                for name in names {
+                    var headers = base
+                    headers[name] = value
+                    let response = try await native.client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                    #expect(response.status.code < 500, "\(method) \(uri) with \(name): \(response.status)")
+                }
+            }
+            let after = try await native.send(.get, "/v1/tasks/\(id)").object()
+            #expect(after["title"] as? String != nil)
+        }
+    }
 }

@@ -307,7 +307,7 @@ struct RolloutErrorEnvelope: ErrorEnvelope {
 
     private func render(_ status: HTTPResponse.Status, _ message: String, to request: Request) -> Response {
         let accepted = request.headers[values: .accept].flatMap { $0.split(separator: ",") }
-            .map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+            .map { $0.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces) }
         let json = (try? StoredJSON.encode(["errorMessage": message])) ?? #"{"errorMessage":"The server could not write the error"}"#
         switch RolloutMediaType.preferred(accepted) {
         case .json:
