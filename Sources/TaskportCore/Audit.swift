@@ -70,7 +70,7 @@ public struct AuditEntry: Sendable, Hashable {
 /// A message to be delivered after the change that caused it commits (email, webhook).
 /// It is written to the outbox in the same transaction as that change.
 public struct OutboxMessage: Sendable, Hashable {
-    public enum Channel: String, Sendable, Hashable, Codable {
+    public enum Channel: String, Sendable, Hashable, CaseIterable, Codable {
         case email, webhook
     }
 

@@ -23,6 +23,26 @@ public struct StoreHealth: Sendable {
     }
 }
 
+/// What a store reads out cheaply enough for every metrics scrape: nothing that grows with the
+/// number of tasks or of messages sent.
+public struct StoreGauges: Sendable {
+    /// Messages not yet sent (pending or dead), by channel and state, over every tenant.
+    public var unsent: [OutboxMessage.Channel: [OutboxState: Int]]
+    /// When the oldest message still waiting to be sent was written.
+    public var oldestPending: Timestamp?
+    /// The size of SQLite's write-ahead log; nil for PostgreSQL.
+    public var logBytes: Int64?
+
+    public init(unsent: [OutboxMessage.Channel: [OutboxState: Int]], oldestPending: Timestamp?, logBytes: Int64?) {
+        self.unsent = unsent
+        self.oldestPending = oldestPending
+        self.logBytes = logBytes
+    }
+}
+
 public protocol StoreDiagnostics: Sendable {
+    /// Everything `taskport doctor` prints, counted exactly.
     func health() async throws -> StoreHealth
+    /// The outbox backlog and the log's size, read through indexes, for metrics.
+    func gauges() async throws -> StoreGauges
 }

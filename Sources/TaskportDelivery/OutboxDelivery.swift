@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -41,11 +42,14 @@ public struct OutboxDelivery: Service {
     /// How long a claim holds a message; renewed every third of it while the batch is being sent.
     let lease: Duration
     let logger: Logger
+    let metrics: DeliveryMetrics
 
     public init(
         store: any OutboxStore, smtp: SMTPClient?, webhooks: WebhookSender = WebhookSender(), policy: RetryPolicy = RetryPolicy(),
-        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(15), logger: Logger
+        pollInterval: Duration = .seconds(1), lease: Duration = .seconds(15), logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
+        self.metrics = DeliveryMetrics(factory: metrics)
         self.store = store
         self.smtp = smtp
         self.webhooks = webhooks
@@ -119,9 +123,11 @@ public struct OutboxDelivery: Service {
                 }
                 try await webhooks.deliver(message, to: webhook)
             }
+            metrics.attempted(message.channel, failed: false)
             try await store.markSent(message.id, at: .now())
             logger.info("delivered", metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)", "event": "\(message.event)"])
         } catch {
+            metrics.attempted(message.channel, failed: true)
             let failures = entry.attempts + 1
             let permanent =
                 (error as? SMTPError)?.isPermanent == true || (error as? DeliveryFailure)?.permanent == true

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -12,10 +13,13 @@ public struct DueDateReminders: Service {
     let store: any TaskportStore
     let interval: Duration
     let logger: Logger
+    /// Reminders written to the outbox.
+    let written: Counter
 
     public static let actor = Actor(userID: nil, name: "Taskport reminders", surface: "reminders")
 
-    public init(store: any TaskportStore, interval: Duration = .seconds(30), logger: Logger) {
+    public init(store: any TaskportStore, interval: Duration = .seconds(30), logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+        written = Counter(label: "taskport_reminders_written_total", factory: metrics)
         self.store = store
         self.interval = interval
         self.logger = logger
@@ -61,6 +65,7 @@ public struct DueDateReminders: Service {
                     )
                 )
                 sent += 1
+                written.increment()
             } catch TaskportError.versionMismatch, TaskportError.notFound {
                 // Someone changed or removed the task since it was read; the next round looks again.
                 continue

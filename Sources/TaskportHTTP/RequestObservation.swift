@@ -4,15 +4,16 @@ public import Logging
 import Synchronization
 public import TaskportCore
 
-/// What the access log tells of a request besides its method and status: the route it matched
-/// and whom it was for, filled in as the request goes through the router and an authenticator.
+/// What a request turned out to be besides its method and status: the route it matched and whom
+/// it was for, filled in as the request goes through the router and an authenticator.
 public final class RequestRecord: Sendable {
     @TaskLocal public static var current: RequestRecord?
 
-    struct Caller {
-        var tenantID: UUID
-        var userNumber: Int64
-        var credential: String
+    public struct Caller: Sendable {
+        public var tenantID: UUID
+        public var userNumber: Int64
+        /// A name for the credential that is never a secret: an API key's first characters, `token`, `session`.
+        public var credential: String
     }
 
     struct State {
@@ -26,7 +27,7 @@ public final class RequestRecord: Sendable {
 
     /// The request runs as `principal`, by `credential`: a name for it that is never a secret,
     /// such as an API key's first characters or `token`.
-    /// With the access log off there is no record, and the name is never made.
+    /// With nothing observing requests there is no record, and the name is never made.
     public static func authenticated(_ principal: Principal, by credential: @autoclosure () -> String) {
         guard let record = current else { return }
         let caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential())
@@ -40,7 +41,7 @@ public final class RequestRecord: Sendable {
     var recorded: State { state.withLock { $0 } }
 }
 
-/// Notes the route template a request matched, for the access log.
+/// Notes the route template a request matched, for whatever observes requests.
 public struct RouteRecorder<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -50,49 +51,87 @@ public struct RouteRecorder<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// One line per request, routed or not: its id, tenant, surface, method, route template (never
-/// the raw path or query, which may carry names a client chose; `unmatched` when no route
-/// matched), status, bytes, duration and the credential by its public name. Logged at `info`
-/// under the logger's label (`taskport.access`), around everything the router does.
-public struct AccessLogResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
+/// One request as it ended, for the access log and the metrics.
+public struct ObservedRequest: Sendable {
+    public var id: String
+    public var method: HTTPRequest.Method
+    /// The route template (never the raw path, which may carry names a client chose); `unmatched` when no route matched.
+    public var route: String
+    /// The surface the route belongs to; nil for health checks, documents and unmatched paths.
+    public var surface: String?
+    public var status: Int
+    /// The body's length when it was known before it was sent.
+    public var bytes: Int?
+    public var duration: Duration
+    public var caller: RequestRecord.Caller?
+}
+
+/// Something told of every request once its answer is ready.
+public protocol RequestObserver: Sendable {
+    /// Called once per request, routed or not, after the response (or the error) is known.
+    func observe(_ request: ObservedRequest)
+}
+
+/// Runs around everything the router does and tells each observer of each request. With no
+/// observers it adds nothing to a request.
+public struct ObservingResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
     public typealias Context = Wrapped.Context
     let wrapped: Wrapped
-    let logger: Logger
+    let observers: [any RequestObserver]
     /// The surface a route template belongs to.
     let surface: @Sendable (String) -> String?
 
-    public init(_ wrapped: Wrapped, logger: Logger, surface: @escaping @Sendable (String) -> String?) {
+    public init(_ wrapped: Wrapped, observers: [any RequestObserver], surface: @escaping @Sendable (String) -> String?) {
         self.wrapped = wrapped
-        self.logger = logger
+        self.observers = observers
         self.surface = surface
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        guard logger.logLevel <= .info else { return try await wrapped.respond(to: request, context: context) }
+        guard !observers.isEmpty else { return try await wrapped.respond(to: request, context: context) }
         let record = RequestRecord()
         let started = ContinuousClock.now
         do {
             let response = try await RequestRecord.$current.withValue(record) { try await wrapped.respond(to: request, context: context) }
-            log(request, context, record, status: Int(response.status.code), bytes: response.body.contentLength, since: started)
+            tell(request, context, record, status: Int(response.status.code), bytes: response.body.contentLength, since: started)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            log(request, context, record, status: Int(status), bytes: nil, since: started)
+            tell(request, context, record, status: Int(status), bytes: nil, since: started)
             throw error
         }
     }
 
-    private func log(_ request: Request, _ context: Context, _ record: RequestRecord, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
+    private func tell(_ request: Request, _ context: Context, _ record: RequestRecord, status: Int, bytes: Int?, since started: ContinuousClock.Instant) {
         let recorded = record.recorded
         let route = recorded.route ?? "unmatched"
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        let observed = ObservedRequest(
+            id: context.id, method: request.method, route: route, surface: surface(route), status: status, bytes: bytes,
+            duration: ContinuousClock.now - started, caller: recorded.caller
+        )
+        for observer in observers { observer.observe(observed) }
+    }
+}
+
+/// One line per request: its id, tenant, surface, method, route template, status, bytes,
+/// duration and the credential by its public name. Logged at `info` under the logger's label
+/// (`taskport.access`).
+public struct AccessLog: RequestObserver {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func observe(_ request: ObservedRequest) {
+        let (seconds, attoseconds) = request.duration.components
         var metadata: Logger.Metadata = [
-            "request_id": "\(context.id)", "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
+            "request_id": "\(request.id)", "method": "\(request.method.rawValue)", "route": "\(request.route)", "status": "\(request.status)",
             "duration_us": "\(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)",
         ]
-        if let bytes { metadata["bytes"] = "\(bytes)" }
-        if let name = surface(route) { metadata["surface"] = "\(name)" }
-        if let caller = recorded.caller {
+        if let bytes = request.bytes { metadata["bytes"] = "\(bytes)" }
+        if let surface = request.surface { metadata["surface"] = "\(surface)" }
+        if let caller = request.caller {
             metadata["tenant"] = "\(caller.tenantID.uuidString.lowercased())"
             metadata["user"] = "\(caller.userNumber)"
             metadata["credential"] = "\(caller.credential)"

@@ -27,4 +27,28 @@ extension PostgresStore: StoreDiagnostics {
         }
         return StoreHealth(schema: schema, tenants: tenants, outbox: outbox, oldestPending: oldest.map(Timestamp.init(microseconds:)), logBytes: nil)
     }
+
+    public func gauges() async throws -> StoreGauges {
+        var gauges = StoreGauges(unsent: [:], oldestPending: nil, logBytes: nil)
+        // Pending messages are few and indexed (`outbox_due`); dead ones are found tenant by tenant (`outbox_by_tenant`).
+        let rows = try await rows(
+            """
+            SELECT channel, 'pending', count(*), min(created_at) FROM outbox_messages WHERE state = 'pending' GROUP BY channel
+            UNION ALL
+            SELECT channel, 'dead', count(*), NULL FROM outbox_messages
+            WHERE tenant_id IN (SELECT id FROM tenants) AND state = 'dead' GROUP BY channel
+            """
+        )
+        for row in rows {
+            let cells = Cells(row)
+            guard let channel = OutboxMessage.Channel(rawValue: try cells(0, as: String.self)),
+                let state = OutboxState(rawValue: try cells(1, as: String.self))
+            else { continue }
+            gauges.unsent[channel, default: [:]][state] = Int(try cells(2, as: Int64.self))
+            if let oldest = try cells(3, as: Int64?.self) {
+                gauges.oldestPending = Timestamp(microseconds: min(oldest, gauges.oldestPending?.microseconds ?? .max))
+            }
+        }
+        return gauges
+    }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOSSL
@@ -17,14 +18,17 @@ public final class PostgresStore: Sendable, Service {
     let client: PostgresClient
     let logger: Logger
     let reachability: Reachability
+    let metrics: PostgresMetrics
     private let running: Task<Void, Never>
 
     /// Connects to the database the URL names and brings its schema up to date.
     ///
     /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&schema=name`;
     /// `schema` keeps Taskport's tables in that schema (made if missing) instead of `public`.
+    /// `metrics` counts the task writes committed and the pool's connections in use and awaited.
     public static func connect(
-        url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "taskport.postgres")
+        url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "taskport.postgres"),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) async throws -> PostgresStore {
         let settings = try ConnectionSettings(url: url)
         // The pool retries an unreachable server for ever: one plain connection first says what is wrong.
@@ -38,7 +42,8 @@ public final class PostgresStore: Sendable, Service {
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .error)
         let store = PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), settings: settings, logger: logger
+            client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), settings: settings, logger: logger,
+            metrics: PostgresMetrics(factory: metrics, maximumConnections: maximumConnections)
         )
         do {
             if let schema = settings.schema { try await store.createSchema(schema) }
@@ -50,9 +55,10 @@ public final class PostgresStore: Sendable, Service {
         return store
     }
 
-    private init(client: PostgresClient, settings: ConnectionSettings, logger: Logger) {
+    private init(client: PostgresClient, settings: ConnectionSettings, logger: Logger, metrics: PostgresMetrics) {
         self.client = client
         self.logger = logger
+        self.metrics = metrics
         reachability = Reachability { await settings.answers(logger: logger) }
         running = Task { await client.run() }
     }
@@ -135,6 +141,9 @@ extension PostgresStore {
     func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client
         let reachability = reachability
+        let metrics = metrics
+        let wait = metrics.connectionAwaited()
+        defer { wait.end() }
         return try await Deadline.run(
             checkingEvery: .milliseconds(250),
             giveUp: { waited in
@@ -145,7 +154,12 @@ extension PostgresStore {
             }
         ) {
             do {
-                let result = try await client.withConnection(body)
+                let result = try await client.withConnection { connection in
+                    wait.end()
+                    metrics.inUse.increment()
+                    defer { metrics.inUse.decrement() }
+                    return try await body(connection)
+                }
                 reachability.succeeded()
                 return result
             } catch let error as PSQLError where error.serverInfo == nil {
@@ -166,6 +180,42 @@ extension PostgresStore {
             return try await body()
         } catch let error as PSQLError {
             throw PostgresStoreError.translate(error)
+        }
+    }
+}
+
+/// The store's own measure of its pool (postgres-nio's pool does not publish one): connections
+/// held by a statement or transaction, calls waiting for one, and the pool's size; and the task
+/// writes committed.
+struct PostgresMetrics: Sendable {
+    let inUse: Meter
+    let waiting: Meter
+    let taskWrites: Counter
+
+    init(factory: any MetricsFactory, maximumConnections: Int) {
+        inUse = Meter(label: "taskport_postgres_connections", dimensions: [("state", "in_use")], factory: factory)
+        waiting = Meter(label: "taskport_postgres_connections", dimensions: [("state", "waiting")], factory: factory)
+        taskWrites = Counter(label: "taskport_task_writes_total", dimensions: [("store", "postgres")], factory: factory)
+        Meter(label: "taskport_postgres_connections_max", factory: factory).set(maximumConnections)
+    }
+
+    /// Counts a call as waiting for a connection until it gets one or gives up, whichever `end` comes first.
+    func connectionAwaited() -> Wait {
+        waiting.increment()
+        return Wait(waiting: waiting)
+    }
+
+    final class Wait: Sendable {
+        private let waiting: Meter
+        private let ended = Mutex(false)
+
+        init(waiting: Meter) {
+            self.waiting = waiting
+        }
+
+        func end() {
+            guard !ended.withLock({ ended in defer { ended = true }; return ended }) else { return }
+            waiting.decrement()
         }
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import PostgresNIO
 import TaskportCore
@@ -20,7 +21,9 @@ extension PostgresStore: TaskStore {
                 let commit = TaskCommit(record: record, action: .created, changes: changes)
                 let messages = creation.outbox + Self.webhookMessages(for: commit, actor: creation.actor, endpoints: webhooks)
                 let inserted = try await connection.rows(try CreateTask(commit: commit, actor: creation.actor, messages: messages), logger)
-                record.number = try Cells(inserted[0])(0)
+                guard let row = inserted.first else { throw PostgresStoreError.Unreachable(description: "the database returned no row for a new task") }
+                record.number = try Cells(row)(0)
+                metrics.taskWrites.increment()
                 return record
             }
         }
@@ -136,7 +139,9 @@ extension PostgresStore: TaskStore {
                         try UpdateTask(commit: commit, expectedVersion: current.version, actor: mutation.actor, comment: mutation.comment, messages: messages),
                         logger
                     )
-                    return written.isEmpty ? nil : commit.record
+                    guard !written.isEmpty else { return nil }
+                    metrics.taskWrites.increment()
+                    return commit.record
                 }
             }
             if let outcome { return outcome }

@@ -1,4 +1,5 @@
 import GRDB
+import Metrics
 import Synchronization
 import TaskportCore
 
@@ -30,9 +31,11 @@ final class GroupCommit: Sendable {
     private let queue = Mutex(Queue())
     /// Told after each transaction that commits, with the number of writes it held.
     private let committed: @Sendable (Int) -> Void
+    private let metrics: CommitMetrics
 
-    init(writer: any DatabaseWriter, committed: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(writer: any DatabaseWriter, metrics: CommitMetrics = CommitMetrics(), committed: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.writer = writer
+        self.metrics = metrics
         self.committed = committed
     }
 
@@ -67,6 +70,7 @@ final class GroupCommit: Sendable {
 
     private func commit(_ batch: [Pending]) async {
         let writes = batch.map(\.write)
+        let started = ContinuousClock.now
         do {
             let results = try await writer.write { db in
                 writes.map { write in
@@ -86,6 +90,7 @@ final class GroupCommit: Sendable {
                 }
             }
             committed(batch.count)
+            metrics.committed(batch: batch.count, succeeded: results.count(where: \.isSuccess), in: ContinuousClock.now - started)
             for (pending, result) in zip(batch, results) {
                 pending.continuation.resume(with: result)
             }
@@ -95,5 +100,31 @@ final class GroupCommit: Sendable {
                 pending.continuation.resume(throwing: error)
             }
         }
+    }
+}
+
+/// What group commit measures: the task writes that committed, how many writes each transaction
+/// held, and how long each took from its start to its durable commit.
+struct CommitMetrics: Sendable {
+    private let writes: Counter
+    private let batchSize: Recorder
+    private let duration: Timer
+
+    init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
+        writes = Counter(label: "taskport_task_writes_total", dimensions: [("store", "sqlite")], factory: factory)
+        batchSize = Recorder(label: "taskport_sqlite_commit_batch_size", factory: factory)
+        duration = Timer(label: "taskport_sqlite_commit_duration_seconds", factory: factory)
+    }
+
+    func committed(batch: Int, succeeded: Int, in elapsed: Duration) {
+        writes.increment(by: succeeded)
+        batchSize.record(batch)
+        duration.record(duration: elapsed)
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { true } else { false }
     }
 }

@@ -20,8 +20,37 @@ extension SQLiteStore: StoreDiagnostics {
             let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM outbox_messages WHERE state = 'pending'")
             return StoreHealth(schema: schema, tenants: tenants, outbox: outbox, oldestPending: oldest.map(Timestamp.init(microseconds:)), logBytes: nil)
         }
-        let path = writer.path + "-wal"
-        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber { health.logBytes = size.int64Value }
+        health.logBytes = logBytes()
         return health
+    }
+
+    public func gauges() async throws -> StoreGauges {
+        var gauges = try await writer.read { db in
+            // Pending messages are few and indexed (`outbox_due`); dead ones are found tenant by tenant (`outbox_by_tenant`).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT channel, 'pending', count(*), min(created_at) FROM outbox_messages WHERE state = 'pending' GROUP BY channel
+                    UNION ALL
+                    SELECT channel, 'dead', count(*), NULL FROM outbox_messages
+                    WHERE tenant_id IN (SELECT id FROM tenants) AND state = 'dead' GROUP BY channel
+                    """
+            )
+            var gauges = StoreGauges(unsent: [:], oldestPending: nil, logBytes: nil)
+            for row in rows {
+                guard let channel = OutboxMessage.Channel(rawValue: row[0]), let state = OutboxState(rawValue: row[1]) else { continue }
+                gauges.unsent[channel, default: [:]][state] = row[2]
+                if let oldest: Int64 = row[3] {
+                    gauges.oldestPending = Timestamp(microseconds: min(oldest, gauges.oldestPending?.microseconds ?? .max))
+                }
+            }
+            return gauges
+        }
+        gauges.logBytes = logBytes()
+        return gauges
+    }
+
+    private func logBytes() -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: writer.path + "-wal")[.size] as? NSNumber)?.int64Value
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import GRDB
 import TaskportCore
@@ -19,7 +20,8 @@ public final class SQLiteStore: Sendable {
     public let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    public convenience init(path: String, durability: Durability = .full) throws {
+    /// `metrics` counts the task writes committed and measures each commit.
+    public convenience init(path: String, durability: Durability = .full, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -30,7 +32,7 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.writerBackstop)")
         }
         let checkpointer = try WALCheckpointer(path: path, configuration: configuration, synchronous: synchronous)
-        try self.init(writer: pool, checkpointer: checkpointer)
+        try self.init(writer: pool, checkpointer: checkpointer, metrics: metrics)
     }
 
     /// A private database in memory, for tests.
@@ -38,10 +40,10 @@ public final class SQLiteStore: Sendable {
         try SQLiteStore(writer: DatabaseQueue(configuration: Configuration()))
     }
 
-    init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil) throws {
+    init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
         self.writer = writer
         self.checkpointer = checkpointer
-        taskWrites = GroupCommit(writer: writer) { checkpointer?.committed(writes: $0) }
+        taskWrites = GroupCommit(writer: writer, metrics: CommitMetrics(factory: metrics)) { checkpointer?.committed(writes: $0) }
         try Schema.migrator.migrate(writer)
     }
 

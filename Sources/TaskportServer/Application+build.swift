@@ -13,6 +13,8 @@ import TaskportConsole
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
+import TaskportMetrics
+import CoreMetrics
 
 /// Where and how the server listens, and whether it delivers notifications.
 public struct ServerConfiguration: Sendable {
@@ -28,12 +30,15 @@ public struct ServerConfiguration: Sendable {
     /// How old sent outbox messages and history entries get before they are removed; nil keeps them.
     public var outboxRetention: Duration?
     public var historyRetention: Duration?
+    /// Serves `/metrics`; nil records nothing.
+    public var metrics: MetricsSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
         connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings(),
-        outboxRetention: Duration? = nil, historyRetention: Duration? = nil
+        outboxRetention: Duration? = nil, historyRetention: Duration? = nil, metrics: MetricsSettings? = nil
     ) {
+        self.metrics = metrics
         self.outboxRetention = outboxRetention
         self.historyRetention = historyRetention
         self.host = host
@@ -42,6 +47,19 @@ public struct ServerConfiguration: Sendable {
         self.notifications = notifications
         self.connections = connections
         self.console = console
+    }
+}
+
+/// Where the metrics are served and what records them.
+public struct MetricsSettings: Sendable {
+    /// The exporter whose factory the store was opened with, so that its writes are counted too.
+    public var exporter: MetricsExporter
+    /// Serves `/metrics` on this port of the same host instead of the API's, so that it need not be public.
+    public var port: Int?
+
+    public init(exporter: MetricsExporter, port: Int? = nil) {
+        self.exporter = exporter
+        self.port = port
     }
 }
 
@@ -81,22 +99,41 @@ public func buildApplication(
     access.logLevel = configuration.logLevel
     let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console)
     var services = storeServices
+    let factory = configuration.metrics?.exporter.factory ?? NOOPMetricsHandler.instance
     if let notifications = configuration.notifications {
         services.append(
             OutboxDelivery(
                 store: store, smtp: notifications.smtp.map(SMTPClient.init),
                 webhooks: WebhookSender(destinations: notifications.webhookDestinations), policy: notifications.retry,
-                pollInterval: notifications.pollInterval, logger: logger
+                pollInterval: notifications.pollInterval, logger: logger, metrics: factory
             )
         )
-        services.append(DueDateReminders(store: store, interval: notifications.reminderInterval, logger: logger))
+        services.append(DueDateReminders(store: store, interval: notifications.reminderInterval, logger: logger, metrics: factory))
     }
     if configuration.outboxRetention != nil || configuration.historyRetention != nil {
         services.append(Retention(store: store, outboxAge: configuration.outboxRetention, historyAge: configuration.historyRetention, logger: logger))
     }
+    var observers: [any RequestObserver] = access.logLevel <= .info ? [AccessLog(logger: access)] : []
+    if let metrics = configuration.metrics {
+        observers.append(HTTPMetrics(factory: metrics.exporter.factory))
+        let diagnostics = store as? any StoreDiagnostics
+        if let port = metrics.port {
+            // Its own small server, stopped with the rest.
+            let metricsRouter = Router()
+            metrics.exporter.register(on: metricsRouter, store: diagnostics)
+            services.append(
+                Application(
+                    router: metricsRouter, configuration: .init(address: .hostname(configuration.host, port: port), serverName: "Taskport"),
+                    logger: logger
+                )
+            )
+        } else {
+            metrics.exporter.register(on: router, store: diagnostics)
+        }
+    }
     let limits = configuration.connections
     return Application(
-        responder: AccessLogResponder(router.buildResponder(), logger: access, surface: surface(ofRoute:)),
+        responder: ObservingResponder(router.buildResponder(), observers: observers, surface: surface(ofRoute:)),
         server: HTTPServerBuilder { responder in TaskportHTTP1Channel(responder: responder, limits: limits) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,

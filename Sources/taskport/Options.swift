@@ -1,3 +1,4 @@
+import CoreMetrics
 import ArgumentParser
 import Foundation
 import TaskportCore
@@ -34,11 +35,12 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store (bringing its schema up to date); a PostgreSQL store keeps its connections
     /// open until the process ends, or, under `serve`, until the server shuts down.
-    func open() async throws -> any TaskportStore {
+    /// Opens the store; `metrics` counts its writes and, on PostgreSQL, its pool.
+    func open(metrics: any MetricsFactory = NOOPMetricsHandler.instance) async throws -> any TaskportStore {
         if isPostgres {
-            return try await PostgresStore.connect(url: database, maximumConnections: databaseConnections)
+            return try await PostgresStore.connect(url: database, maximumConnections: databaseConnections, metrics: metrics)
         }
-        return try SQLiteStore(path: database, durability: durability)
+        return try SQLiteStore(path: database, durability: durability, metrics: metrics)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -7,6 +8,7 @@ import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
+import TaskportMetrics
 import TaskportPostgres
 import TaskportSQLite
 import TaskportConsole
@@ -54,6 +56,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Days a history entry is kept; without it, history is kept for ever (TASKPORT_HISTORY_RETENTION_DAYS).")
     var historyRetention: Double? = environment("TASKPORT_HISTORY_RETENTION_DAYS").flatMap { Double($0) }
 
+    @Option(
+        help: """
+            Serve /metrics (Prometheus) on this port instead of the API's, so that it need not be public \
+            (TASKPORT_METRICS_PORT).
+            """
+    )
+    var metricsPort: Int? = environment("TASKPORT_METRICS_PORT").flatMap { Int($0) }
+
+    @Flag(help: "Record no metrics and serve no /metrics (TASKPORT_METRICS=off).")
+    var noMetrics = environment("TASKPORT_METRICS") == "off"
+
     @OptionGroup var notifications: NotificationOptions
 
     func run() async throws {
@@ -71,7 +84,14 @@ struct Serve: AsyncParsableCommand {
         guard (0...36_500).contains(outboxRetention), historyRetention.map({ $0 > 0 && $0 <= 36_500 }) ?? true else {
             throw ValidationError("--outbox-retention is 0 to 36500 days, --history-retention more than 0 and at most 36500")
         }
-        let database = try await store.open()
+        if let metricsPort {
+            guard (1...65_535).contains(metricsPort), metricsPort != port else {
+                throw ValidationError("--metrics-port must be a port from 1 to 65535 other than --port")
+            }
+            guard !noMetrics else { throw ValidationError("--metrics-port and --no-metrics do not go together") }
+        }
+        let metrics = noMetrics ? nil : MetricsSettings(exporter: MetricsExporter(), port: metricsPort)
+        let database = try await store.open(metrics: metrics?.exporter.factory ?? NOOPMetricsHandler.instance)
         if demo {
             try await writeDemoCredentials(database)
         }
@@ -81,7 +101,7 @@ struct Serve: AsyncParsableCommand {
             connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout),
             console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true),
             outboxRetention: outboxRetention > 0 ? .seconds(outboxRetention * 86_400) : nil,
-            historyRetention: historyRetention.map { .seconds($0 * 86_400) }
+            historyRetention: historyRetention.map { .seconds($0 * 86_400) }, metrics: metrics
         )
         // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {
