@@ -125,7 +125,9 @@ public protocol OutboxStore: Sendable {
     func outboxMessages(in tenantID: UUID, matching query: OutboxQuery) async throws -> [OutboxEntry]
     /// Removes up to `limit` messages sent before `before`, oldest first; returns how many.
     func removeSentMessages(before: Timestamp, limit: Int) async throws -> Int
-    /// Removes up to `limit` history entries written before `before`, oldest first; returns how many.
+    /// Of the `limit` history entries stored first, removes those written before `before`; returns
+    /// how many. (Entries are stored in the order they are written, so this reads `limit` rows at
+    /// most; an old entry imported after newer ones goes once those before it have.)
     func removeHistory(before: Timestamp, limit: Int) async throws -> Int
     /// Makes a dead (or pending) message due now with a fresh count of attempts; false if the
     /// tenant has no such message or it was sent.

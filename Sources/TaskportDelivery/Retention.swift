@@ -6,7 +6,8 @@ import TaskportCore
 /// Keeps the store from growing for ever: removes sent outbox messages older than
 /// `outboxAge` and, when `historyAge` is set, history entries older than that, in small batches
 /// with a pause between them, so that task writes queued behind a batch wait for one short
-/// transaction at most. Pending and dead messages are never removed.
+/// transaction at most and pruning takes a small share of the writer. Pending and dead messages
+/// are never removed.
 public struct Retention: Service {
     let store: any OutboxStore
     let outboxAge: Duration?
@@ -60,13 +61,18 @@ public struct Retention: Service {
         return removed
     }
 
+    /// Runs `remove` until it removes less than a batch. Between batches it waits nineteen times as
+    /// long as the last one took (20 ms at least), so that pruning takes a twentieth of the store's
+    /// writer at most, however slow the disk.
     private func inBatches(_ remove: () async throws -> Int) async throws -> Int {
         var total = 0
         while true {
+            let started = ContinuousClock.now
             let count = try await remove()
+            let took = ContinuousClock.now - started
             total += count
             if count < batch { return total }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: max(.milliseconds(20), took * 19))
         }
     }
 }

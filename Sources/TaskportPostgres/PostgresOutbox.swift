@@ -84,7 +84,7 @@ extension PostgresStore: OutboxStore {
         try await rows(
             """
             DELETE FROM outbox_messages WHERE id IN (
-                SELECT id FROM outbox_messages WHERE state = 'sent' AND sent_at < \(before.microseconds) ORDER BY position LIMIT \(limit))
+                SELECT id FROM outbox_messages WHERE state = 'sent' AND sent_at < \(before.microseconds) ORDER BY sent_at LIMIT \(limit))
             RETURNING 1
             """
         ).count
@@ -93,7 +93,8 @@ extension PostgresStore: OutboxStore {
     public func removeHistory(before: Timestamp, limit: Int) async throws -> Int {
         try await rows(
             """
-            DELETE FROM audit_entries WHERE id IN (SELECT id FROM audit_entries WHERE at < \(before.microseconds) ORDER BY id LIMIT \(limit))
+            DELETE FROM audit_entries WHERE id IN (
+                SELECT id FROM (SELECT id, at FROM audit_entries ORDER BY id LIMIT \(limit)) AS oldest WHERE at < \(before.microseconds))
             RETURNING 1
             """
         ).count

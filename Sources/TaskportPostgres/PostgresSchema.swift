@@ -14,6 +14,7 @@ enum PostgresSchema {
         ("v3: console sessions", v3),
         ("v4: API keys' prefixes and last use", v4),
         ("v5: the outbox listed in pages", v5),
+        ("v6: sent messages by when they were sent", v6),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -295,5 +296,10 @@ enum PostgresSchema {
     /// The outbox's list order, so that a page deep into a large outbox is a range read.
     private static let v5 = [
         "CREATE INDEX outbox_by_tenant_order ON outbox_messages (tenant_id, created_at, id)"
+    ]
+
+    /// Sent messages by when they were sent, so that retention finds the old ones without reading the rest.
+    private static let v6 = [
+        "CREATE INDEX outbox_sent ON outbox_messages (sent_at) WHERE state = 'sent'"
     ]
 }

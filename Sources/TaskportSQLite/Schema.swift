@@ -35,6 +35,9 @@ enum Schema {
         migrator.registerMigration("v10: the outbox listed in pages") { db in
             try db.execute(sql: v10)
         }
+        migrator.registerMigration("v11: sent messages by when they were sent") { db in
+            try db.execute(sql: v11)
+        }
         return migrator
     }
 
@@ -273,5 +276,10 @@ enum Schema {
     /// The outbox's list order, so that a page deep into a large outbox is a range read.
     private static let v10 = """
         CREATE INDEX outbox_by_tenant_order ON outbox_messages (tenant_id, created_at, id);
+        """
+
+    /// Sent messages by when they were sent, so that retention finds the old ones without reading the rest.
+    private static let v11 = """
+        CREATE INDEX outbox_sent ON outbox_messages (sent_at) WHERE state = 'sent';
         """
 }
