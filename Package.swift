@@ -151,6 +151,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The request journal: every request of a tenant, kept for people testing their integrations.
+        .target(
+            name: "TaskportJournal",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -165,6 +178,7 @@ let package = Package(
                 "ThenaDialect",
                 "NexudusDialect",
                 "TaskportConsole",
+                "TaskportJournal",
                 "TaskportMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,6 +199,7 @@ let package = Package(
                 "TaskportConsole",
                 "TaskportDelivery",
                 "TaskportHTTP",
+                "TaskportJournal",
                 "TaskportMetrics",
                 "TaskportPostgres",
                 "TaskportSQLite",
@@ -233,6 +248,7 @@ let package = Package(
                 "TaskportServer",
                 "TaskportConsole",
                 "TaskportDelivery",
+                "TaskportJournal",
                 "TaskportPostgres",
                 "TaskportTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

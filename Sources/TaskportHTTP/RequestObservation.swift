@@ -39,6 +39,11 @@ public final class RequestRecord: Sendable {
     }
 
     var recorded: State { state.withLock { $0 } }
+
+    /// Whom the request was for, once an authenticator accepted its credential.
+    public var caller: Caller? { state.withLock { $0.caller } }
+    /// The route template it matched.
+    public var route: String? { state.withLock { $0.route } }
 }
 
 /// Notes the route template a request matched, for whatever observes requests.

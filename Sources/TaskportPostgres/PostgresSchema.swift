@@ -15,6 +15,7 @@ enum PostgresSchema {
         ("v4: API keys' prefixes and last use", v4),
         ("v5: the outbox listed in pages", v5),
         ("v6: sent messages by when they were sent", v6),
+        ("v7: the request journal", v7),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -301,5 +302,35 @@ enum PostgresSchema {
     /// Sent messages by when they were sent, so that retention finds the old ones without reading the rest.
     private static let v6 = [
         "CREATE INDEX outbox_sent ON outbox_messages (sent_at) WHERE state = 'sent'"
+    ]
+
+    /// Every request of a tenant as the journal keeps it, newest last by id.
+    private static let v7 = [
+        """
+        CREATE TABLE journal_entries (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            tenant_id uuid NOT NULL REFERENCES tenants(id),
+            at bigint NOT NULL,
+            request_id text NOT NULL,
+            surface text NOT NULL,
+            method text NOT NULL,
+            target text NOT NULL,
+            route text NOT NULL,
+            status bigint NOT NULL,
+            latency_us bigint NOT NULL,
+            credential text NOT NULL,
+            user_number bigint NOT NULL,
+            task_id uuid,
+            request_headers text NOT NULL,
+            response_headers text NOT NULL,
+            request_body text NOT NULL,
+            request_length bigint NOT NULL,
+            request_truncated boolean NOT NULL,
+            response_body text NOT NULL,
+            response_length bigint NOT NULL,
+            response_truncated boolean NOT NULL
+        )
+        """,
+        "CREATE INDEX journal_by_tenant ON journal_entries (tenant_id, id)",
     ]
 }

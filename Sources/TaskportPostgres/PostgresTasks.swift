@@ -9,7 +9,7 @@ extension PostgresStore: TaskStore {
         let content = try TaskEngine.creationContent(creation)
         let changes = try TaskEngine.creationChanges(content)
         let logger = logger
-        return try await retrying {
+        let created = try await retrying {
             try await pooled { [self, logger] connection in
                 try await Self.checkReferences(of: content, in: creation.tenantID, connection, logger)
                 let webhooks = try await connection.rows(TenantWebhooks(tenantID: creation.tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
@@ -27,12 +27,16 @@ extension PostgresStore: TaskStore {
                 return record
             }
         }
+        TaskTouch.note(created.id)
+        return created
     }
 
     public func task(_ reference: TaskReference, in tenantID: UUID) async throws -> TaskRecord? {
-        try await pooled { [self, logger] connection in
+        let record = try await pooled { [self, logger] connection in
             try await translatingErrors { try await Self.fetchTask(reference, in: tenantID, connection, logger) }
         }
+        if let record { TaskTouch.note(record.id) }
+        return record
     }
 
     public func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage {
@@ -144,7 +148,10 @@ extension PostgresStore: TaskStore {
                     return commit.record
                 }
             }
-            if let outcome { return outcome }
+            if let outcome {
+                TaskTouch.note(outcome.id)
+                return outcome
+            }
         }
     }
 

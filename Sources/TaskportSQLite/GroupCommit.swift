@@ -40,8 +40,9 @@ final class GroupCommit: Sendable {
     }
 
     /// Runs `write` in the next transaction and returns its result once that transaction commits.
+    /// The task is noted as the one the request touched (`TaskTouch`).
     func perform(_ write: @escaping Write) async throws -> TaskRecord {
-        try await withCheckedThrowingContinuation { continuation in
+        let record = try await withCheckedThrowingContinuation { continuation in
             let startDrain = queue.withLock { queue in
                 queue.pending.append(Pending(write: write, continuation: continuation))
                 if queue.draining { return false }
@@ -52,6 +53,8 @@ final class GroupCommit: Sendable {
                 Task { await self.drain() }
             }
         }
+        TaskTouch.note(record.id)
+        return record
     }
 
     /// Writes batches until the queue is empty.

@@ -79,7 +79,9 @@ extension SQLiteStore: TaskStore {
     }
 
     public func task(_ reference: TaskReference, in tenantID: UUID) async throws -> TaskRecord? {
-        try await writer.read { db in try Self.fetchTask(reference, in: tenantID, db) }
+        let record = try await writer.read { db in try Self.fetchTask(reference, in: tenantID, db) }
+        if let record { TaskTouch.note(record.id) }
+        return record
     }
 
     public func tasks(matching query: TaskQuery, in tenantID: UUID) async throws -> TaskPage {

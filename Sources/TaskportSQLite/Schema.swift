@@ -38,6 +38,9 @@ enum Schema {
         migrator.registerMigration("v11: sent messages by when they were sent") { db in
             try db.execute(sql: v11)
         }
+        migrator.registerMigration("v12: the request journal") { db in
+            try db.execute(sql: v12)
+        }
         return migrator
     }
 
@@ -281,5 +284,33 @@ enum Schema {
     /// Sent messages by when they were sent, so that retention finds the old ones without reading the rest.
     private static let v11 = """
         CREATE INDEX outbox_sent ON outbox_messages (sent_at) WHERE state = 'sent';
+        """
+
+    /// Every request of a tenant as the journal keeps it, newest last by id.
+    private static let v12 = """
+        CREATE TABLE journal_entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            at INTEGER NOT NULL,
+            request_id TEXT NOT NULL,
+            surface TEXT NOT NULL,
+            method TEXT NOT NULL,
+            target TEXT NOT NULL,
+            route TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            latency_us INTEGER NOT NULL,
+            credential TEXT NOT NULL,
+            user_number INTEGER NOT NULL,
+            task_id TEXT,
+            request_headers TEXT NOT NULL,
+            response_headers TEXT NOT NULL,
+            request_body TEXT NOT NULL,
+            request_length INTEGER NOT NULL,
+            request_truncated INTEGER NOT NULL,
+            response_body TEXT NOT NULL,
+            response_length INTEGER NOT NULL,
+            response_truncated INTEGER NOT NULL
+        );
+        CREATE INDEX journal_by_tenant ON journal_entries (tenant_id, id);
         """
 }

@@ -13,6 +13,7 @@ import TaskportConsole
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
+import TaskportJournal
 import TaskportMetrics
 import CoreMetrics
 
@@ -32,13 +33,17 @@ public struct ServerConfiguration: Sendable {
     public var historyRetention: Duration?
     /// Serves `/metrics`; nil records nothing.
     public var metrics: MetricsSettings?
+    /// Keeps the request journal; nil keeps none.
+    public var journal: JournalSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
         connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings(),
-        outboxRetention: Duration? = nil, historyRetention: Duration? = nil, metrics: MetricsSettings? = nil
+        outboxRetention: Duration? = nil, historyRetention: Duration? = nil, metrics: MetricsSettings? = nil,
+        journal: JournalSettings? = nil
     ) {
         self.metrics = metrics
+        self.journal = journal
         self.outboxRetention = outboxRetention
         self.historyRetention = historyRetention
         self.host = host
@@ -132,8 +137,16 @@ public func buildApplication(
         }
     }
     let limits = configuration.connections
+    let journal = configuration.journal.map { settings in (settings: settings, buffer: JournalBuffer()) }
+    if let journal {
+        // Before the HTTP server in the group, so that it stops after the server and writes what the last requests left.
+        services.append(JournalWriter(store: store, buffer: journal.buffer, settings: journal.settings, logger: logger))
+    }
+    let journaled = JournalResponder(
+        router.buildResponder(), buffer: journal?.buffer, bodyLimit: journal?.settings.bodyLimit ?? 0, surface: surface(ofRoute:)
+    )
     return Application(
-        responder: ObservingResponder(router.buildResponder(), observers: observers, surface: surface(ofRoute:)),
+        responder: ObservingResponder(journaled, observers: observers, surface: surface(ofRoute:)),
         server: HTTPServerBuilder { responder in TaskportHTTP1Channel(responder: responder, limits: limits) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,

@@ -47,9 +47,9 @@ public enum NativeSurface {
 /// The handlers of the native API. Authentication has run before them; errors are thrown
 /// as `TaskportError` and written as problem details by `ProblemEnvelope`.
 package struct NativeAPI: APIProtocol {
-    let store: any TaskStore & CatalogStore & OutboxStore
+    let store: any TaskStore & CatalogStore & OutboxStore & JournalStore
 
-    package init(store: any TaskStore & CatalogStore & OutboxStore) {
+    package init(store: any TaskStore & CatalogStore & OutboxStore & JournalStore) {
         self.store = store
     }
 
@@ -179,7 +179,7 @@ extension NativeAPI {
     /// The caller, if an administrator of their tenant.
     func administrator() throws -> Principal {
         let principal = try RequestScope.caller()
-        guard principal.user.isAdministrator else { throw TaskportError.forbidden("Only administrators manage webhooks and the outbox") }
+        guard principal.user.isAdministrator else { throw TaskportError.forbidden("Only administrators manage webhooks, the outbox and the journal") }
         return principal
     }
 
@@ -253,6 +253,83 @@ extension Components.Schemas.Webhook {
         self.init(
             id: webhook.id.uuidString.lowercased(), url: webhook.url, secret: showingSecret ? webhook.secret : nil,
             createdAt: webhook.createdAt
+        )
+    }
+}
+
+// MARK: - The request journal
+
+extension NativeAPI {
+    package func listJournal(_ input: Operations.ListJournal.Input) async throws -> Operations.ListJournal.Output {
+        let principal = try administrator()
+        let parameters = input.query
+        var query = JournalQuery(limit: parameters.limit ?? 50)
+        guard (1...200).contains(query.limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
+        query.surface = parameters.surface?.rawValue
+        if let status = parameters.status {
+            guard let first = status.first?.wholeNumberValue, (1...5).contains(first), status.count == 3 else {
+                throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
+            }
+            if status.hasSuffix("xx") {
+                query.statusClass = first
+            } else if let exact = Int(status) {
+                query.status = exact
+            } else {
+                throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
+            }
+        }
+        query.pathPrefix = parameters.path
+        query.since = parameters.since
+        query.until = parameters.until
+        if let after = parameters.after {
+            guard after >= 0 else { throw TaskportError.malformed("after: an entry's id") }
+            query.after = after
+        }
+        if let cursor = parameters.cursor {
+            guard query.after == nil, let before = Int64(cursor), before > 0 else {
+                throw TaskportError.malformed(query.after == nil ? "cursor: not a cursor this list gave" : "cursor and after do not go together")
+            }
+            query.before = before
+        }
+        if let taskID = parameters.taskId {
+            if let id = UUID(uuidString: taskID) {
+                query.taskID = id
+            } else if let number = Int64(taskID), number > 0 {
+                guard let task = try await store.task(.number(number), in: principal.tenantID) else {
+                    return .ok(.init(body: .json(.init(items: []))))
+                }
+                query.taskID = task.id
+            } else {
+                throw TaskportError.malformed("taskId: a task's UUID or its number")
+            }
+        }
+        let entries = try await store.journal(in: principal.tenantID, matching: query)
+        let next = query.after == nil && entries.count == query.limit ? entries.last.map { String($0.id) } : nil
+        return .ok(.init(body: .json(.init(items: entries.map(Components.Schemas.JournalEntry.init), nextCursor: next))))
+    }
+
+    package func getJournalEntry(_ input: Operations.GetJournalEntry.Input) async throws -> Operations.GetJournalEntry.Output {
+        let principal = try administrator()
+        guard let id = Int64(input.path.entryId), let entry = try await store.journalEntry(id, in: principal.tenantID) else {
+            throw TaskportError.notFound("No journal entry with this id")
+        }
+        return .ok(.init(body: .json(.init(entry))))
+    }
+}
+
+extension Components.Schemas.JournalEntry {
+    init(_ entry: TaskportCore.JournalEntry) {
+        func message(_ headers: [TaskportCore.JournalEntry.Header], _ body: TaskportCore.JournalEntry.Body) -> Components.Schemas.JournalMessage {
+            .init(
+                headers: headers.map { .init(name: $0.name, value: $0.value) }, body: body.text, bodyLength: body.length,
+                bodyTruncated: body.truncated
+            )
+        }
+        self.init(
+            id: entry.id, at: entry.at, requestId: entry.requestID, surface: entry.surface, method: entry.method, path: entry.target,
+            route: entry.route, status: entry.status, latencyMs: Double(entry.latencyMicroseconds) / 1000, credential: entry.credential,
+            userNumber: entry.userNumber, taskId: entry.taskID?.uuidString.lowercased(),
+            request: message(entry.requestHeaders, entry.requestBody), response: message(entry.responseHeaders, entry.responseBody)
         )
     }
 }

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
+import TaskportJournal
 import TaskportMetrics
 import TaskportPostgres
 import TaskportSQLite
@@ -67,6 +68,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Record no metrics and serve no /metrics (TASKPORT_METRICS=off).")
     var noMetrics = environment("TASKPORT_METRICS") == "off"
 
+    @Option(help: "Journal entries kept per tenant, the oldest going first; 0 keeps no journal (TASKPORT_JOURNAL_SIZE).")
+    var journalSize: Int = environment("TASKPORT_JOURNAL_SIZE").flatMap { Int($0) } ?? 10_000
+
+    @Option(help: "Days a journal entry is kept (TASKPORT_JOURNAL_AGE_DAYS).")
+    var journalAge: Double = environment("TASKPORT_JOURNAL_AGE_DAYS").flatMap { Double($0) } ?? 7
+
+    @Option(help: "Bytes of each request and answer body a journal entry keeps (TASKPORT_JOURNAL_BODY_BYTES).")
+    var journalBodyBytes: Int = environment("TASKPORT_JOURNAL_BODY_BYTES").flatMap { Int($0) } ?? 16 * 1024
+
     @OptionGroup var notifications: NotificationOptions
 
     func run() async throws {
@@ -90,6 +100,9 @@ struct Serve: AsyncParsableCommand {
             }
             guard !noMetrics else { throw ValidationError("--metrics-port and --no-metrics do not go together") }
         }
+        guard (0...1_000_000).contains(journalSize), journalAge > 0, journalAge <= 36_500, (0...1 << 20).contains(journalBodyBytes) else {
+            throw ValidationError("--journal-size is 0 to 1000000, --journal-age more than 0 and at most 36500 days, --journal-body-bytes 0 to 1048576")
+        }
         let metrics = noMetrics ? nil : MetricsSettings(exporter: MetricsExporter(), port: metricsPort)
         let database = try await store.open(metrics: metrics?.exporter.factory ?? NOOPMetricsHandler.instance)
         if demo {
@@ -101,7 +114,8 @@ struct Serve: AsyncParsableCommand {
             connections: ConnectionLimits(idleTimeout: timeout, bodyTimeout: timeout),
             console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true),
             outboxRetention: outboxRetention > 0 ? .seconds(outboxRetention * 86_400) : nil,
-            historyRetention: historyRetention.map { .seconds($0 * 86_400) }, metrics: metrics
+            historyRetention: historyRetention.map { .seconds($0 * 86_400) }, metrics: metrics,
+            journal: journalSize == 0 ? nil : JournalSettings(size: journalSize, age: .seconds(journalAge * 86_400), bodyLimit: journalBodyBytes)
         )
         // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {

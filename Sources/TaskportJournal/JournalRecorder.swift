@@ -1,0 +1,171 @@
+import Foundation
+public import Hummingbird
+import NIOCore
+import Synchronization
+public import TaskportCore
+public import TaskportHTTP
+
+/// How much the journal keeps.
+public struct JournalSettings: Sendable {
+    /// Entries kept per tenant; the oldest go first.
+    public var size: Int
+    /// Entries older than this go.
+    public var age: Duration
+    /// The most of each body an entry keeps.
+    public var bodyLimit: Int
+
+    public init(size: Int = 10_000, age: Duration = .seconds(7 * 86_400), bodyLimit: Int = 16 * 1024) {
+        self.size = size
+        self.age = age
+        self.bodyLimit = bodyLimit
+    }
+}
+
+/// Entries waiting to be written, taken in batches by `JournalWriter`. Bounded: when the store
+/// falls behind, new entries are dropped (and counted) rather than held without limit.
+public final class JournalBuffer: Sendable {
+    struct State {
+        var entries: [JournalEntry] = []
+        var dropped = 0
+    }
+
+    private let state = Mutex(State())
+    let capacity: Int
+
+    public init(capacity: Int = 20_000) {
+        self.capacity = capacity
+    }
+
+    func add(_ entry: JournalEntry) {
+        state.withLock { state in
+            if state.entries.count < capacity { state.entries.append(entry) } else { state.dropped += 1 }
+        }
+    }
+
+    /// Everything waiting, and how many were dropped since the last take.
+    func take() -> (entries: [JournalEntry], dropped: Int) {
+        state.withLock { state in
+            defer { state = State() }
+            return (state.entries, state.dropped)
+        }
+    }
+}
+
+/// Wraps everything the router does and gives the buffer one entry per request some credential
+/// of a tenant was accepted for: method, path, status, latency, headers (credentials redacted) and
+/// the first `bodyLimit` bytes of each body. Bodies are copied as they stream, so a request or an
+/// answer is never held back or read twice; the entry is made once the answer has been written.
+/// The console's own pages and reads of the journal are left out. Without a buffer (the journal
+/// off) it adds nothing.
+public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
+    public typealias Context = Wrapped.Context
+    let wrapped: Wrapped
+    let buffer: JournalBuffer?
+    let bodyLimit: Int
+    let surface: @Sendable (String) -> String?
+
+    public init(_ wrapped: Wrapped, buffer: JournalBuffer?, bodyLimit: Int, surface: @escaping @Sendable (String) -> String?) {
+        self.wrapped = wrapped
+        self.buffer = buffer
+        self.bodyLimit = bodyLimit
+        self.surface = surface
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        guard let buffer, Self.isJournaled(request.uri.path) else { return try await wrapped.respond(to: request, context: context) }
+        let record = RequestRecord.current ?? RequestRecord()
+        let touch = TaskTouch()
+        let requestBody = BodyCopy(limit: bodyLimit)
+        var request = request
+        let original = request.body
+        request.body = RequestBody(asyncSequence: original.map { buffer in
+            requestBody.append(buffer)
+            return buffer
+        })
+        let started = ContinuousClock.now
+        let at = Timestamp.now()
+        let incoming = request
+        var response = try await RequestRecord.$current.withValue(record) {
+            try await TaskTouch.$current.withValue(touch) { try await wrapped.respond(to: incoming, context: context) }
+        }
+        let latency = ContinuousClock.now - started
+        guard let caller = record.caller else { return response }
+        let route = record.route ?? "unmatched"
+        let entry = JournalEntry(
+            tenantID: caller.tenantID, at: at, requestID: context.id, surface: surface(route) ?? "none", method: request.method.rawValue,
+            target: request.uri.string, route: route, status: Int(response.status.code), latencyMicroseconds: latency.microseconds,
+            credential: caller.credential, userNumber: caller.userNumber, requestHeaders: JournalRedaction.headers(request.headers),
+            responseHeaders: JournalRedaction.headers(response.headers), requestBody: .empty, responseBody: .empty, taskID: nil
+        )
+        let responseBody = BodyCopy(limit: bodyLimit)
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            defer {
+                var complete = entry
+                complete.requestBody = requestBody.body
+                complete.responseBody = responseBody.body
+                complete.taskID = touch.taskID
+                buffer.add(complete)
+            }
+            try await body.write(CopyingWriter(wrapped: writer, copy: responseBody))
+        }
+        return response
+    }
+}
+
+extension JournalResponder {
+    /// Everything but the console's pages and reads of the journal itself.
+    static func isJournaled(_ path: String) -> Bool {
+        !(path == "/console" || path.hasPrefix("/console/") || path == "/v1/journal" || path.hasPrefix("/v1/journal/"))
+    }
+}
+
+/// The first bytes of a body as it streams past, and its whole length.
+final class BodyCopy: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        var length = 0
+    }
+
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func append(_ buffer: ByteBuffer) {
+        state.withLock { state in
+            state.length += buffer.readableBytes
+            let room = limit - state.bytes.count
+            if room > 0 { state.bytes += buffer.readableBytesView.prefix(room) }
+        }
+    }
+
+    var body: JournalEntry.Body {
+        state.withLock { state in
+            JournalEntry.Body(text: String(decoding: state.bytes, as: UTF8.self), length: state.length, truncated: state.length > state.bytes.count)
+        }
+    }
+}
+
+/// Writes through to the connection, copying what passes.
+struct CopyingWriter: ResponseBodyWriter {
+    var wrapped: any ResponseBodyWriter
+    let copy: BodyCopy
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        copy.append(buffer)
+        try await wrapped.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await wrapped.finish(trailingHeaders)
+    }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+}

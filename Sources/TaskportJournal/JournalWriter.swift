@@ -1,0 +1,68 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import TaskportCore
+
+/// Writes what the journal's buffer holds to the store, in one transaction a quarter of a second
+/// (or off the request path, however many requests came), redacting bodies on the way; and keeps
+/// each tenant's journal within its size and age. On shutdown it writes what is left.
+public struct JournalWriter: Service {
+    let store: any JournalStore
+    let buffer: JournalBuffer
+    let settings: JournalSettings
+    let interval: Duration
+    let logger: Logger
+
+    public init(store: any JournalStore, buffer: JournalBuffer, settings: JournalSettings, interval: Duration = .milliseconds(250), logger: Logger) {
+        self.store = store
+        self.buffer = buffer
+        self.settings = settings
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastPrune = ContinuousClock.now - .seconds(3600)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await flush()
+                if ContinuousClock.now - lastPrune >= .seconds(10) {
+                    await prune()
+                    lastPrune = ContinuousClock.now
+                }
+            }
+        }
+        // The server has stopped taking requests: what they left is written before the store closes.
+        await flush()
+    }
+
+    /// Writes everything waiting; returns how many entries.
+    @discardableResult
+    public func flush() async -> Int {
+        let (entries, dropped) = buffer.take()
+        if dropped > 0 { logger.warning("the journal fell behind and dropped entries", metadata: ["dropped": "\(dropped)"]) }
+        guard !entries.isEmpty else { return 0 }
+        // Batches small enough for one statement on PostgreSQL (20 values an entry).
+        for start in stride(from: 0, to: entries.count, by: 1_000) {
+            let batch = entries[start..<min(start + 1_000, entries.count)].map(JournalRedaction.entry)
+            do {
+                try await store.appendJournal(batch)
+            } catch {
+                logger.error("could not write the journal", metadata: ["error": "\(error)", "entries": "\(batch.count)"])
+            }
+        }
+        return entries.count
+    }
+
+    func prune() async {
+        let before = Timestamp(microseconds: Timestamp.now().microseconds - settings.age.microseconds)
+        do {
+            while try await store.pruneJournal(keep: settings.size, before: before, limit: 1_000) == 1_000 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        } catch {
+            logger.error("could not prune the journal", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TaskportCore
+import TaskportJournal
+import TaskportServer
+import Testing
+
+/// The request journal over a real socket: every surface's requests with their bodies, credentials
+/// never kept, one tenant's entries never shown to another, filters and paging.
+@Suite("Request journal")
+struct JournalTests {
+    /// Runs `test` against a live server with the journal on.
+    static func withJournal(
+        _ f: NexudusFixture, _ settings: JournalSettings = JournalSettings(), _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let app = try await buildApplication(ServerConfiguration(port: 0, logLevel: .error, journal: settings), store: f.h.store)
+        try await app.test(.live) { client in try await test(client) }
+    }
+
+    /// The tenant's journal as an admin reads it, once it holds at least `count` entries.
+    static func journal(_ client: any TestClientProtocol, key: String, _ query: String = "", atLeast count: Int) async throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(20)
+        while true {
+            let response = try await client.execute(uri: "/v1/journal" + query, method: .get, headers: [.authorization: "Bearer \(key)"])
+            #expect(response.status == .ok)
+            let items = try response.object()["items"] as? [[String: Any]] ?? []
+            if items.count >= count || Date() > deadline { return items }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test func everySurfaceIsJournaledAndNoCredentialIsKept() async throws {
+        let f = try await NexudusFixture.make()
+        let h = f.h
+        let bob = try APIKeySecret.generate()
+        try await h.store.addAPIKey(bob, named: "bob", for: h.bob.id, in: h.tenant.id)
+        try await Self.withJournal(f, JournalSettings(bodyLimit: 1000)) { client in
+            let native = NativeClient(client: client, key: h.key)
+            let created = try await native.create(#"{"title":"Journaled"}"#)
+            let id = try #require(created["id"] as? String)
+            let number = try #require(created["number"] as? Int)
+            #expect(try await native.patch("/v1/tasks/\(id)", #"{"notes":"\#(String(repeating: "n", count: 3000))"}"#).status == .ok)
+            #expect(try await RolloutClient(client, h).send(.get, "/tasks/\(id)").status == .ok)
+            #expect(try await ThenaClient(client: client, key: h.key).send(.get, "/v1/accounts/tasks/\(id)").status == .ok)
+            #expect(try await MaxsightClient(client: client, key: h.key).send(.get, "/tasks/\(id)").status == .ok)
+            let nexudus = NexudusClient(client: client, token: f.adminToken, native: native)
+            #expect(try await nexudus.send(.get, "/api/crm/coworkertasks/\(number)").status == .ok)
+            // Not in anyone's journal: a key nobody has, and the console's pages.
+            #expect(try await native.send(.get, "/v1/tasks", key: "tpk_notAKeyOfAnyone0123456789").status == .unauthorized)
+            #expect(try await client.execute(uri: "/console/sign-in", method: .get).status == .ok)
+            // The other tenant's request is in its own journal only.
+            #expect(try await native.send(.get, "/v1/tasks/\(h.strangerTask.id)", key: h.strangerKey).status == .ok)
+
+            let entries = try await Self.journal(client, key: h.key, atLeast: 6)
+            #expect(entries.count == 6, "\(entries.map { "\($0["method"] ?? "") \($0["path"] ?? "")" })")
+            #expect(entries.compactMap { $0["surface"] as? String } == ["nexudus", "maxsight", "thena", "rollout", "native", "native"], "newest first")
+            #expect(entries.allSatisfy { ($0["taskId"] as? String) == id }, "each request touched the task")
+            let create = try #require(entries.last)
+            #expect(create["method"] as? String == "POST" && create["status"] as? Int == 201 && create["route"] as? String == "/v1/tasks")
+            let request = try #require(create["request"] as? [String: Any]), response = try #require(create["response"] as? [String: Any])
+            #expect(request["body"] as? String == #"{"title":"Journaled"}"#)
+            #expect((response["body"] as? String)?.contains(id) == true)
+            let headers = try #require(request["headers"] as? [[String: Any]])
+            #expect(headers.contains { ($0["name"] as? String)?.lowercased() == "authorization" && $0["value"] as? String == "Bearer ***" })
+            #expect((create["credential"] as? String)?.hasPrefix("key:") == true)
+            // Past the limit a body is cut, and says how long it was.
+            let change = try #require(entries.dropLast().last?["request"] as? [String: Any])
+            #expect(change["bodyTruncated"] as? Bool == true && (change["body"] as? String)?.utf8.count == 1000)
+            #expect((change["bodyLength"] as? Int ?? 0) > 3000)
+
+            let stranger = try await h.store.journal(in: h.strangerTask.tenantID, matching: JournalQuery(limit: 10))
+            #expect(stranger.count == 1 && stranger.first?.target == "/v1/tasks/\(h.strangerTask.id)")
+            let strangerID = try #require(stranger.first?.id)
+            // No credential of any surface is kept anywhere in an entry.
+            let everything = try await client.execute(uri: "/v1/journal", method: .get, headers: [.authorization: "Bearer \(h.key)"])
+            let text = String(buffer: everything.body)
+            let strangerText = "\(stranger)"
+            for secret in [h.key, h.rolloutToken, f.adminToken, h.strangerKey] {
+                #expect(!strangerText.contains(secret))
+                #expect(!text.contains(secret))
+                #expect(!text.contains(String(secret.suffix(20))))
+            }
+            #expect(try await native.send(.get, "/v1/journal/\(strangerID)").status == .notFound)
+            let oneID = try #require(create["id"] as? Int)
+            #expect(try await native.send(.get, "/v1/journal/\(oneID)").object()["path"] as? String == "/v1/tasks")
+            // A member may not read it.
+            #expect(try await native.send(.get, "/v1/journal", key: bob.plaintext).status == .forbidden)
+
+            // Filters and paging.
+            #expect(try await Self.journal(client, key: h.key, "?surface=rollout", atLeast: 1).map { $0["surface"] as? String } == ["rollout"])
+            #expect(try await Self.journal(client, key: h.key, "?status=201", atLeast: 1).count == 1)
+            #expect(try await Self.journal(client, key: h.key, "?status=2xx", atLeast: 6).count == 6)
+            #expect(try await Self.journal(client, key: h.key, "?path=/api/crm/", atLeast: 1).count == 1)
+            #expect(try await Self.journal(client, key: h.key, "?taskId=\(number)", atLeast: 6).count == 6)
+            let first = try await native.send(.get, "/v1/journal?limit=4").object()
+            let cursor = try #require(first["nextCursor"] as? String)
+            let second = try await native.send(.get, "/v1/journal?limit=4&cursor=\(cursor)").object()
+            let paged = ((first["items"] as? [[String: Any]] ?? []) + (second["items"] as? [[String: Any]] ?? [])).compactMap { $0["id"] as? Int }
+            #expect(paged.count >= 6 && paged == paged.sorted(by: >) && Set(paged).count == paged.count)
+            let after = try await native.send(.get, "/v1/journal?after=\(oneID)").object()["items"] as? [[String: Any]] ?? []
+            let afterIDs = after.compactMap { $0["id"] as? Int }
+            #expect(afterIDs.first ?? 0 > oneID && afterIDs == afterIDs.sorted(), "oldest first after an id")
+            for bad in ["?status=99", "?status=4x", "?limit=0", "?limit=201", "?cursor=abc", "?cursor=5&after=3", "?taskId=nope", "?surface=console"] {
+                #expect(try await native.send(.get, "/v1/journal" + bad).status == .badRequest, "\(bad)")
+            }
+        }
+    }
+
+    @Test func eachTenantKeepsItsNewestEntriesAndNoneOlderThanTheAge() async throws {
+        let h = try await Harness.make()
+        func entry(_ tenant: UUID, at: Timestamp) -> JournalEntry {
+            JournalEntry(
+                tenantID: tenant, at: at, requestID: "r", surface: "native", method: "GET", target: "/v1/tasks", route: "/v1/tasks",
+                status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [], responseHeaders: [],
+                requestBody: .empty, responseBody: .empty, taskID: nil
+            )
+        }
+        let now = Timestamp.now()
+        let old = Timestamp(microseconds: now.microseconds - 10 * 86_400_000_000)
+        try await h.store.appendJournal((0..<3).map { _ in entry(h.tenant.id, at: old) } + (0..<9).map { _ in entry(h.tenant.id, at: now) })
+        try await h.store.appendJournal((0..<4).map { _ in entry(h.strangerTask.tenantID, at: now) })
+        let before = Timestamp(microseconds: now.microseconds - 7 * 86_400_000_000)
+        var removed = 0
+        while true {
+            let batch = try await h.store.pruneJournal(keep: 5, before: before, limit: 2)
+            removed += batch
+            if batch < 2 { break }
+        }
+        #expect(removed == 7, "three too old, then four past the newest five")
+        let kept = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 100))
+        #expect(kept.count == 5 && kept.allSatisfy { $0.at == now })
+        #expect(try await h.store.journal(in: h.strangerTask.tenantID, matching: JournalQuery(limit: 100)).count == 4, "the other tenant's stay")
+    }
+
+    @Test func withTheJournalOffNothingIsKept() async throws {
+        let h = try await Harness.make()
+        try await h.runLive { client in
+            let native = NativeClient(client: client, key: h.key)
+            _ = try await native.create()
+            try await Task.sleep(for: .milliseconds(600))
+            let items = try await native.send(.get, "/v1/journal").object()["items"] as? [Any]
+            #expect(items?.isEmpty == true)
+        }
+    }
+}
