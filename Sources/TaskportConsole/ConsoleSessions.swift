@@ -190,10 +190,3 @@ struct ConsoleForm: Sendable {
         self.fields = fields
     }
 }
-
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}

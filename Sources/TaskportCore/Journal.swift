@@ -102,6 +102,19 @@ public struct JournalQuery: Sendable {
     public init(limit: Int = 50) {
         self.limit = limit
     }
+
+    /// Filters by `text`: an exact status (`412`) or a class (`4xx`); false for anything else.
+    public mutating func filterStatus(_ text: String) -> Bool {
+        guard text.count == 3, let first = text.first?.wholeNumberValue, (1...5).contains(first) else { return false }
+        if text.hasSuffix("xx") {
+            statusClass = first
+        } else if let exact = Int(text) {
+            status = exact
+        } else {
+            return false
+        }
+        return true
+    }
 }
 
 public protocol JournalStore: Sendable {

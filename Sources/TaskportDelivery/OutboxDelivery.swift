@@ -149,9 +149,3 @@ struct DeliveryFailure: Error, CustomStringConvertible {
     var permanent: Bool
     var description: String { reason }
 }
-
-extension Duration {
-    var microseconds: Int64 {
-        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
-    }
-}

@@ -163,9 +163,3 @@ struct CopyingWriter: ResponseBodyWriter {
         try await wrapped.finish(trailingHeaders)
     }
 }
-
-extension Duration {
-    var microseconds: Int64 {
-        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
-    }
-}

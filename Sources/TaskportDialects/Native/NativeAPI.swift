@@ -211,6 +211,13 @@ extension NativeAPI {
         return .noContent(.init())
     }
 
+    /// A list's `taskId` filter, a task's UUID or its number: the task's id, or nil when no task has that number.
+    func taskFilter(_ text: String, in tenantID: UUID) async throws -> UUID? {
+        if let id = UUID(uuidString: text) { return id }
+        guard let number = Int64(text), number > 0 else { throw TaskportError.malformed("taskId: a task's UUID or its number") }
+        return try await store.task(.number(number), in: tenantID)?.id
+    }
+
     package func listOutbox(_ input: Operations.ListOutbox.Input) async throws -> Operations.ListOutbox.Output {
         let principal = try administrator()
         let parameters = input.query
@@ -223,16 +230,10 @@ extension NativeAPI {
             query.after = after
         }
         if let taskID = parameters.taskId {
-            if let id = UUID(uuidString: taskID) {
-                query.taskID = id
-            } else if let number = Int64(taskID), number > 0 {
-                guard let task = try await store.task(.number(number), in: principal.tenantID) else {
-                    return .ok(.init(body: .json(.init(items: [], nextCursor: nil))))
-                }
-                query.taskID = task.id
-            } else {
-                throw TaskportError.malformed("taskId: a task's UUID or its number")
+            guard let id = try await taskFilter(taskID, in: principal.tenantID) else {
+                return .ok(.init(body: .json(.init(items: [], nextCursor: nil))))
             }
+            query.taskID = id
         }
         let entries = try await store.outboxMessages(in: principal.tenantID, matching: query)
         let next = entries.count == query.limit ? entries.last.map { OutboxCursor(after: $0).text } : nil
@@ -266,17 +267,8 @@ extension NativeAPI {
         var query = JournalQuery(limit: parameters.limit ?? 50)
         guard (1...200).contains(query.limit) else { throw TaskportError.malformed("limit: must be between 1 and 200") }
         query.surface = parameters.surface?.rawValue
-        if let status = parameters.status {
-            guard let first = status.first?.wholeNumberValue, (1...5).contains(first), status.count == 3 else {
-                throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
-            }
-            if status.hasSuffix("xx") {
-                query.statusClass = first
-            } else if let exact = Int(status) {
-                query.status = exact
-            } else {
-                throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
-            }
+        if let status = parameters.status, !query.filterStatus(status) {
+            throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
         }
         query.pathPrefix = parameters.path
         query.since = parameters.since
@@ -292,16 +284,8 @@ extension NativeAPI {
             query.before = before
         }
         if let taskID = parameters.taskId {
-            if let id = UUID(uuidString: taskID) {
-                query.taskID = id
-            } else if let number = Int64(taskID), number > 0 {
-                guard let task = try await store.task(.number(number), in: principal.tenantID) else {
-                    return .ok(.init(body: .json(.init(items: []))))
-                }
-                query.taskID = task.id
-            } else {
-                throw TaskportError.malformed("taskId: a task's UUID or its number")
-            }
+            guard let id = try await taskFilter(taskID, in: principal.tenantID) else { return .ok(.init(body: .json(.init(items: [])))) }
+            query.taskID = id
         }
         let entries = try await store.journal(in: principal.tenantID, matching: query)
         let next = query.after == nil && entries.count == query.limit ? entries.last.map { String($0.id) } : nil

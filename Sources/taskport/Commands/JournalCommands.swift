@@ -18,13 +18,8 @@ struct JournalCommand: AsyncParsableCommand {
         func query(in database: any TaskportStore, tenantID: UUID, limit: Int) async throws -> JournalQuery {
             var query = JournalQuery(limit: limit)
             query.surface = surface
-            if let status {
-                guard status.count == 3, let first = status.first?.wholeNumberValue, (1...5).contains(first) else {
-                    throw ValidationError("status is a status such as 412 or a class such as 4xx")
-                }
-                if status.hasSuffix("xx") { query.statusClass = first } else if let exact = Int(status) { query.status = exact } else {
-                    throw ValidationError("status is a status such as 412 or a class such as 4xx")
-                }
+            if let status, !query.filterStatus(status) {
+                throw ValidationError("status is a status such as 412 or a class such as 4xx")
             }
             query.pathPrefix = path
             if let task {
