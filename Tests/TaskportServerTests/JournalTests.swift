@@ -110,7 +110,7 @@ struct JournalTests {
             let after = try await native.send(.get, "/v1/journal?after=\(oneID)").object()["items"] as? [[String: Any]] ?? []
             let afterIDs = after.compactMap { $0["id"] as? Int }
             #expect(afterIDs.first ?? 0 > oneID && afterIDs == afterIDs.sorted(), "oldest first after an id")
-            for bad in ["?status=99", "?status=4x", "?limit=0", "?limit=201", "?cursor=abc", "?cursor=5&after=3", "?taskId=nope", "?surface=console"] {
+            for bad in ["?status=99", "?status=4x", "?limit=0", "?limit=201", "?cursor=abc", "?cursor=5&after=3", "?taskId=nope", "?surface=console", "?path=", "?path=" + String(repeating: "a", count: 2001)] {
                 #expect(try await native.send(.get, "/v1/journal" + bad).status == .badRequest, "\(bad)")
             }
         }

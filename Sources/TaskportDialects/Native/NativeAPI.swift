@@ -40,6 +40,8 @@ public enum NativeSurface {
             "/v1/webhooks/:webhookId": [.delete],
             "/v1/outbox": [.get],
             "/v1/outbox/:messageId/retry": [.post],
+            "/v1/journal": [.get],
+            "/v1/journal/:entryId": [.get],
         ])
     }
 }
@@ -270,7 +272,11 @@ extension NativeAPI {
         if let status = parameters.status, !query.filterStatus(status) {
             throw TaskportError.malformed("status: a status such as 412, or a class such as 4xx")
         }
-        query.pathPrefix = parameters.path
+        if let path = parameters.path {
+            // The document's bounds: the generated server does not check a query string's length.
+            guard (1...2000).contains(path.unicodeScalars.count) else { throw TaskportError.malformed("path: 1 to 2000 characters") }
+            query.pathPrefix = path
+        }
         query.since = parameters.since
         query.until = parameters.until
         if let after = parameters.after {
