@@ -164,6 +164,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What may hold or answer a request once its caller is known: fault rules and rate limits.
+        .target(
+            name: "TaskportGates",
+            dependencies: [
+                "TaskportCore",
+                "TaskportHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The application: HTTP server, middleware, credentials, services.
         .target(
             name: "TaskportServer",
@@ -179,6 +190,7 @@ let package = Package(
                 "NexudusDialect",
                 "TaskportConsole",
                 "TaskportJournal",
+                "TaskportGates",
                 "TaskportMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -200,6 +212,7 @@ let package = Package(
                 "TaskportDelivery",
                 "TaskportHTTP",
                 "TaskportJournal",
+                "TaskportGates",
                 "TaskportMetrics",
                 "TaskportPostgres",
                 "TaskportSQLite",
@@ -248,6 +261,7 @@ let package = Package(
                 "TaskportServer",
                 "TaskportConsole",
                 "TaskportDelivery",
+                "TaskportGates",
                 "TaskportJournal",
                 "TaskportPostgres",
                 "TaskportTestSupport",

@@ -112,4 +112,4 @@ public protocol CatalogStore: Sendable {
 
 /// Everything Taskport keeps: tasks with their history, the directory, the catalog, the outbox,
 /// and a way to move a tenant between stores.
-public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore & OutboxStore & ArchiveStore & JournalStore
+public typealias TaskportStore = TaskStore & DirectoryStore & CatalogStore & OutboxStore & ArchiveStore & JournalStore & FaultRuleStore & SnapshotStore

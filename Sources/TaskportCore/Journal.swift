@@ -30,6 +30,8 @@ public struct JournalEntry: Sendable, Equatable {
     public var responseBody: Body
     /// The task the request read or changed, when it named one.
     public var taskID: UUID?
+    /// What fault rules did to the request (`rule …: status 503`), when any did.
+    public var fault: String?
 
     public struct Header: Sendable, Equatable, Codable {
         public var name: String
@@ -60,8 +62,9 @@ public struct JournalEntry: Sendable, Equatable {
     public init(
         id: Int64 = 0, tenantID: UUID, at: Timestamp, requestID: String, surface: String, method: String, target: String, route: String,
         status: Int, latencyMicroseconds: Int64, credential: String, userNumber: Int64, requestHeaders: [Header], responseHeaders: [Header],
-        requestBody: Body, responseBody: Body, taskID: UUID?
+        requestBody: Body, responseBody: Body, taskID: UUID?, fault: String? = nil
     ) {
+        self.fault = fault
         self.id = id
         self.tenantID = tenantID
         self.at = at

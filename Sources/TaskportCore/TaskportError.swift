@@ -42,13 +42,19 @@ public enum TaskportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The store does not answer (unreachable, or cannot write); nothing was changed, and the
     /// same request may be sent again after `retryAfter` seconds.
     case unavailable(String, retryAfter: Int)
+    /// The credential sent more requests than its rate limit allows; the same request may be sent
+    /// again after `retryAfter` seconds. `limit` is the requests the limit allows in its period.
+    case tooManyRequests(String, retryAfter: Int, limit: Int?)
+    /// A fault rule answered in place of the surface (429, 500, 502, 503, 504); nothing was changed.
+    case injected(status: Int, String, retryAfter: Int?)
 
     /// A one-line, human-readable summary.
     public var message: String {
         switch self {
         case .notFound(let message), .malformed(let message), .unauthenticated(let message),
             .forbidden(let message), .unsupportedMediaType(let message), .conflict(let message),
-            .preconditionRequired(let message), .unavailable(let message, _):
+            .preconditionRequired(let message), .unavailable(let message, _), .tooManyRequests(let message, _, _),
+            .injected(_, let message, _):
             message
         case .versionMismatch(let current):
             "Version mismatch: the task is at version \(current)"

@@ -34,6 +34,13 @@ public enum TenantArchive {
             public let kind: Kind
         }
 
+        init(_ name: String, columns: [Column], scope: String, order: String) {
+            self.name = name
+            self.columns = columns
+            self.scope = scope
+            self.order = order
+        }
+
         init(_ name: String, _ columns: KeyValuePairs<String, Kind>, scope: String = "tenant_id = :tenant", order: String) {
             self.name = name
             self.columns = columns.map { Column(name: $0.key, kind: $0.value) }
@@ -138,16 +145,26 @@ public enum TenantArchive {
     /// be free in the store (`.conflict` otherwise). Returns the tenant's name.
     @discardableResult
     public static func `import`(lines: some Sequence<Substring>, into store: any ArchiveStore) async throws -> String {
+        let (tenantName, rows) = try read(lines: lines, format: format, versions: 1...version, tables: tables)
+        try await store.restore(rows)
+        return tenantName
+    }
+
+    /// The rows of an archive (or a snapshot) of `format`, each checked against its table's
+    /// columns and kinds, the tenant's row first; and the tenant's name.
+    static func read(
+        lines: some Sequence<Substring>, format: String, versions: ClosedRange<Int>, tables: [Table]
+    ) throws -> (tenant: String, rows: [Row]) {
         var rows: [Row] = []
         var tenantName: String?
-        var archiveVersion = version
+        var archiveVersion = versions.upperBound
         for (index, line) in lines.enumerated() where !line.allSatisfy(\.isWhitespace) {
             func refuse(_ reason: String) -> TaskportError { .malformed("Line \(index + 1): \(reason)") }
             guard let object = try? StoredJSON.decode(JSONObject.self, from: String(line)) else { throw refuse("not a JSON object") }
             if tenantName == nil {
-                guard object["format"] == .string(format), case .integer(let read)? = object["version"], (1...Int64(version)).contains(read),
-                    case .string(let name)? = object["tenant"]
-                else { throw refuse("not a \(format) archive of version 1 to \(version)") }
+                guard object["format"] == .string(format), case .integer(let read)? = object["version"],
+                    versions.contains(Int(clamping: read)), case .string(let name)? = object["tenant"]
+                else { throw refuse("not a \(format) archive of version \(versions.lowerBound) to \(versions.upperBound)") }
                 tenantName = name
                 archiveVersion = Int(read)
                 continue
@@ -155,7 +172,7 @@ public enum TenantArchive {
             guard case .string(let name)? = object["table"], let table = tables.first(where: { $0.name == name }),
                 case .object(var values)? = object["row"]
             else { throw refuse("a row needs a known `table` and a `row` object") }
-            if archiveVersion == 1 { values.merge(addedSinceVersion1[name] ?? [:]) { sent, _ in sent } }
+            if format == Self.format, archiveVersion == 1 { values.merge(addedSinceVersion1[name] ?? [:]) { sent, _ in sent } }
             guard Set(values.keys) == Set(table.columns.map(\.name)) else {
                 throw refuse("a \(name) row has exactly the columns \(table.columnList)")
             }
@@ -170,8 +187,7 @@ public enum TenantArchive {
         guard rows.first?.table == "tenants", rows.filter({ $0.table == "tenants" }).count == 1 else {
             throw TaskportError.malformed("The archive must hold exactly one tenant, first")
         }
-        try await store.restore(rows)
-        return tenantName
+        return (tenantName, rows)
     }
 }
 
@@ -192,4 +208,8 @@ public protocol ArchiveStore: Sendable {
     func archivedRows(of table: TenantArchive.Table, tenant: UUID, _ body: @Sendable (JSONObject) throws -> Void) async throws
     /// Inserts the rows, in order, in one transaction, and moves the store's number sequences past them.
     func restore(_ rows: [TenantArchive.Row]) async throws
+    /// In one transaction, removes the tenant's rows of every table of `tables` (and what refers
+    /// to them: its refresh tokens and console sessions of users that are not among `rows`) and
+    /// inserts `rows`, in order, but the tenant's own row, which stays. Nothing changes if it fails.
+    func replaceTenant(_ tenantID: UUID, tables: [TenantArchive.Table], with rows: [TenantArchive.Row]) async throws
 }

@@ -48,7 +48,7 @@ public struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let principal = try await directory.principal(forAPIKeyHash: APIKeySecret.hash(of: key)) else {
             throw TaskportError.unauthenticated("Invalid API key")
         }
-        RequestRecord.authenticated(principal, by: APIKeySecret.publicName(of: key))
+        try await RequestRecord.admitted(principal, by: APIKeySecret.publicName(of: key), request: request)
         return try await Principal.$current.withValue(principal) {
             try await next(request, context)
         }

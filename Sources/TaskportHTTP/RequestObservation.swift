@@ -19,11 +19,16 @@ public final class RequestRecord: Sendable {
     struct State {
         var route: String?
         var caller: Caller?
+        var fault: String?
     }
 
     private let state = Mutex(State())
+    /// What decides, once the caller is known, whether the request goes on.
+    let gates: [any RequestGate]
 
-    public init() {}
+    public init(gates: [any RequestGate] = []) {
+        self.gates = gates
+    }
 
     /// The request runs as `principal`, by `credential`: a name for it that is never a secret,
     /// such as an API key's first characters or `token`.
@@ -32,6 +37,28 @@ public final class RequestRecord: Sendable {
         guard let record = current else { return }
         let caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential())
         record.state.withLock { $0.caller = caller }
+    }
+
+    /// The request runs as `principal`, by `credential`, and goes on if every gate lets it: a
+    /// gate may hold it (added latency) or answer in its place by throwing (a rate limit, an
+    /// injected fault). The API surfaces call this; the console, which people use, calls
+    /// `authenticated` and is never held.
+    public static func admitted(_ principal: Principal, by credential: @autoclosure () -> String, request: Request) async throws {
+        guard let record = current else { return }
+        let caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential())
+        record.state.withLock { $0.caller = caller }
+        guard !record.gates.isEmpty else { return }
+        let route = record.route ?? "unmatched"
+        for gate in record.gates {
+            try await gate.admit(request, route: route, caller: caller)
+        }
+    }
+
+    /// Notes what a fault rule did to the request, for its journal entry.
+    public static func injected(_ fault: String) {
+        current?.state.withLock { state in
+            state.fault = state.fault.map { $0 + "; " + fault } ?? fault
+        }
     }
 
     static func matched(route: String?) {
@@ -44,6 +71,20 @@ public final class RequestRecord: Sendable {
     public var caller: Caller? { state.withLock { $0.caller } }
     /// The route template it matched.
     public var route: String? { state.withLock { $0.route } }
+    /// What fault rules did to it, if any did.
+    public var fault: String? { state.withLock { $0.fault } }
+}
+
+/// Decides whether a request whose caller is known goes on: a rate limit, fault injection.
+public protocol RequestGate: Sendable {
+    /// Returns to let the request go on (perhaps after a wait), or throws the error to answer
+    /// with, or `DroppedConnection` to close the connection without an answer.
+    func admit(_ request: Request, route: String, caller: RequestRecord.Caller) async throws
+}
+
+/// Thrown to close the request's connection without answering it.
+public struct DroppedConnection: Error, Sendable {
+    public init() {}
 }
 
 /// Notes the route template a request matched, for whatever observes requests.
@@ -83,25 +124,30 @@ public struct ObservingResponder<Wrapped: HTTPResponder>: HTTPResponder where Wr
     public typealias Context = Wrapped.Context
     let wrapped: Wrapped
     let observers: [any RequestObserver]
+    let gates: [any RequestGate]
     /// The surface a route template belongs to.
     let surface: @Sendable (String) -> String?
 
-    public init(_ wrapped: Wrapped, observers: [any RequestObserver], surface: @escaping @Sendable (String) -> String?) {
+    public init(
+        _ wrapped: Wrapped, observers: [any RequestObserver], gates: [any RequestGate] = [], surface: @escaping @Sendable (String) -> String?
+    ) {
         self.wrapped = wrapped
         self.observers = observers
+        self.gates = gates
         self.surface = surface
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        guard !observers.isEmpty else { return try await wrapped.respond(to: request, context: context) }
-        let record = RequestRecord()
+        guard !observers.isEmpty || !gates.isEmpty else { return try await wrapped.respond(to: request, context: context) }
+        let record = RequestRecord(gates: gates)
         let started = ContinuousClock.now
         do {
             let response = try await RequestRecord.$current.withValue(record) { try await wrapped.respond(to: request, context: context) }
             tell(request, context, record, status: Int(response.status.code), bytes: response.body.contentLength, since: started)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            // A dropped connection has no status; it is told as 0.
+            let status = error is DroppedConnection ? 0 : (error as? any HTTPResponseError)?.status.code ?? 500
             tell(request, context, record, status: Int(status), bytes: nil, since: started)
             throw error
         }

@@ -18,6 +18,8 @@ extension TaskportError {
         case .methodNotAllowed: .methodNotAllowed
         case .preconditionRequired: .preconditionRequired
         case .unavailable: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
+        case .injected(let status, _, _): HTTPResponse.Status(code: status)
         }
     }
 
@@ -25,10 +27,20 @@ extension TaskportError {
     public var conventionalHeaders: HTTPFields {
         switch self {
         case .methodNotAllowed(let allowed): [.allow: allowed.joined(separator: ", ")]
-        case .unavailable(_, let seconds): [.retryAfter: String(seconds)]
+        case .unavailable(_, let seconds), .injected(_, _, let seconds?): [.retryAfter: String(seconds)]
+        case .tooManyRequests(_, let seconds, let limit):
+            // The de facto rate-limit fields: the limit, none left, and the seconds until the next request may go.
+            limit.map { [.retryAfter: String(seconds), .rateLimitLimit: String($0), .rateLimitRemaining: "0", .rateLimitReset: String(seconds)] }
+                ?? [.retryAfter: String(seconds)]
         default: [:]
         }
     }
+}
+
+extension HTTPField.Name {
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
 }
 
 /// How a surface spells the canonical field names, so its errors name fields as its clients do.

@@ -27,6 +27,11 @@ public struct SurfaceErrorMiddleware<Context: RequestContext, Envelope: ErrorEnv
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as DroppedConnection {
+            throw error
+        } catch TaskportError.injected(500, _, _) {
+            // An injected server fault looks like a real one.
+            return envelope.serverFaultResponse(to: request)
         } catch {
             if let clientError = ClientErrors.classify(error) {
                 return envelope.response(for: clientError, to: request)

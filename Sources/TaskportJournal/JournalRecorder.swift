@@ -85,18 +85,24 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         let started = ContinuousClock.now
         let at = Timestamp.now()
         let incoming = request
-        var response = try await RequestRecord.$current.withValue(record) {
-            try await TaskTouch.$current.withValue(touch) { try await wrapped.respond(to: incoming, context: context) }
+        var response: Response
+        do {
+            response = try await RequestRecord.$current.withValue(record) {
+                try await TaskTouch.$current.withValue(touch) { try await wrapped.respond(to: incoming, context: context) }
+            }
+        } catch let error as DroppedConnection {
+            // No answer: the entry has status 0 and no response.
+            let latency = ContinuousClock.now - started
+            if var entry = entry(request, record, requestID: context.id, at: at, latency: latency, status: 0, responseHeaders: [:]) {
+                entry.requestBody = requestBody.body
+                buffer.add(entry)
+            }
+            throw error
         }
         let latency = ContinuousClock.now - started
-        guard let caller = record.caller else { return response }
-        let route = record.route ?? "unmatched"
-        let entry = JournalEntry(
-            tenantID: caller.tenantID, at: at, requestID: context.id, surface: surface(route) ?? "none", method: request.method.rawValue,
-            target: request.uri.string, route: route, status: Int(response.status.code), latencyMicroseconds: latency.microseconds,
-            credential: caller.credential, userNumber: caller.userNumber, requestHeaders: JournalRedaction.headers(request.headers),
-            responseHeaders: JournalRedaction.headers(response.headers), requestBody: .empty, responseBody: .empty, taskID: nil
-        )
+        let status = Int(response.status.code)
+        guard let entry = entry(request, record, requestID: context.id, at: at, latency: latency, status: status, responseHeaders: response.headers)
+        else { return response }
         let responseBody = BodyCopy(limit: bodyLimit)
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
@@ -114,6 +120,22 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
 }
 
 extension JournalResponder {
+    /// The entry for a request some credential of a tenant was accepted for; its bodies come later.
+    func entry(
+        _ request: Request, _ record: RequestRecord, requestID: String, at: Timestamp, latency: Duration, status: Int,
+        responseHeaders: HTTPFields
+    ) -> JournalEntry? {
+        guard let caller = record.caller else { return nil }
+        let route = record.route ?? "unmatched"
+        return JournalEntry(
+            tenantID: caller.tenantID, at: at, requestID: requestID, surface: surface(route) ?? "none",
+            method: request.method.rawValue, target: request.uri.string, route: route, status: status, latencyMicroseconds: latency.microseconds,
+            credential: caller.credential, userNumber: caller.userNumber, requestHeaders: JournalRedaction.headers(request.headers),
+            responseHeaders: JournalRedaction.headers(responseHeaders), requestBody: .empty, responseBody: .empty, taskID: nil,
+            fault: record.fault
+        )
+    }
+
     /// Everything but the console's pages and reads of the journal itself.
     static func isJournaled(_ path: String) -> Bool {
         !(path == "/console" || path.hasPrefix("/console/") || path == "/v1/journal" || path.hasPrefix("/v1/journal/"))

@@ -33,7 +33,7 @@ public final class HTTPMetrics: RequestObserver {
         let series = Series(
             surface: request.surface ?? "none", route: request.route,
             method: Self.methods.contains(request.method) ? request.method.rawValue : "other",
-            status: "\(min(max(request.status / 100, 1), 5))xx"
+            status: request.status == 0 ? "dropped" : "\(min(max(request.status / 100, 1), 5))xx"
         )
         let recording = instruments.withLock { instruments in
             if let known = instruments[series] { return known }

@@ -5,7 +5,7 @@ import TaskportCore
 extension PostgresStore: JournalStore {
     static let journalColumns = """
         id, tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
-        request_headers, response_headers, request_body, request_length, request_truncated, response_body, response_length, response_truncated
+        request_headers, response_headers, request_body, request_length, request_truncated, response_body, response_length, response_truncated, fault
         """
 
     /// One statement for the whole batch: a row of placeholders per entry.
@@ -35,7 +35,8 @@ extension PostgresStore: JournalStore {
             binds.append(entry.responseBody.text)
             binds.append(Int64(entry.responseBody.length))
             binds.append(entry.responseBody.truncated)
-            rows.append("(" + (first..<first + 20).map { "$\($0)" }.joined(separator: ", ") + ")")
+            binds.append(entry.fault)
+            rows.append("(" + (first..<first + 21).map { "$\($0)" }.joined(separator: ", ") + ")")
         }
         try await execute(
             PostgresQuery(
@@ -43,7 +44,7 @@ extension PostgresStore: JournalStore {
                     INSERT INTO journal_entries (
                         tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
                         request_headers, response_headers, request_body, request_length, request_truncated,
-                        response_body, response_length, response_truncated)
+                        response_body, response_length, response_truncated, fault)
                     VALUES \(rows.joined(separator: ", "))
                     """,
                 binds: binds
@@ -114,7 +115,7 @@ extension PostgresStore: JournalStore {
             responseHeaders: try StoredJSON.decode([JournalEntry.Header].self, from: try cells(14)),
             requestBody: JournalEntry.Body(text: try cells(15), length: Int(try cells(16, as: Int64.self)), truncated: try cells(17)),
             responseBody: JournalEntry.Body(text: try cells(18), length: Int(try cells(19, as: Int64.self)), truncated: try cells(20)),
-            taskID: try cells(12)
+            taskID: try cells(12), fault: try cells(21)
         )
     }
 }

@@ -16,6 +16,7 @@ enum PostgresSchema {
         ("v5: the outbox listed in pages", v5),
         ("v6: sent messages by when they were sent", v6),
         ("v7: the request journal", v7),
+        ("v8: fault rules, snapshots, faults in the journal, deferrable references", v8),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -332,5 +333,44 @@ enum PostgresSchema {
         )
         """,
         "CREATE INDEX journal_by_tenant ON journal_entries (tenant_id, id)",
+    ]
+
+    /// As SQLite's v13; and every reference made deferrable (still checked at each statement
+    /// unless a transaction defers them), so that a snapshot's restore can replace a tenant's rows
+    /// in one transaction while other rows (sessions, the journal) keep pointing at them.
+    private static let v8 = [
+        """
+        CREATE TABLE fault_rules (
+            id uuid PRIMARY KEY,
+            tenant_id uuid NOT NULL REFERENCES tenants(id),
+            created_at bigint NOT NULL,
+            remaining bigint,
+            rule text NOT NULL
+        )
+        """,
+        "CREATE INDEX fault_rules_by_tenant ON fault_rules (tenant_id, created_at)",
+        """
+        CREATE TABLE snapshots (
+            tenant_id uuid NOT NULL REFERENCES tenants(id),
+            name text NOT NULL,
+            created_at bigint NOT NULL,
+            tasks bigint NOT NULL,
+            archive text NOT NULL,
+            PRIMARY KEY (tenant_id, name)
+        )
+        """,
+        "ALTER TABLE journal_entries ADD COLUMN fault text",
+        """
+        DO $$
+        DECLARE reference record;
+        BEGIN
+            FOR reference IN
+                SELECT conrelid::regclass AS owner, conname FROM pg_constraint
+                WHERE contype = 'f' AND connamespace = current_schema()::regnamespace
+            LOOP
+                EXECUTE format('ALTER TABLE %s ALTER CONSTRAINT %I DEFERRABLE INITIALLY IMMEDIATE', reference.owner, reference.conname);
+            END LOOP;
+        END $$
+        """,
     ]
 }

@@ -5,7 +5,7 @@ import TaskportCore
 extension SQLiteStore: JournalStore {
     static let journalColumns = """
         id, tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
-        request_headers, response_headers, request_body, request_length, request_truncated, response_body, response_length, response_truncated
+        request_headers, response_headers, request_body, request_length, request_truncated, response_body, response_length, response_truncated, fault
         """
 
     public func appendJournal(_ entries: [JournalEntry]) async throws {
@@ -16,7 +16,7 @@ extension SQLiteStore: JournalStore {
                 entry.latencyMicroseconds, entry.credential, entry.userNumber, entry.taskID?.text,
                 try StoredJSON.encode(entry.requestHeaders), try StoredJSON.encode(entry.responseHeaders),
                 entry.requestBody.text, entry.requestBody.length, entry.requestBody.truncated,
-                entry.responseBody.text, entry.responseBody.length, entry.responseBody.truncated,
+                entry.responseBody.text, entry.responseBody.length, entry.responseBody.truncated, entry.fault,
             ]
         }
         try await writer.write { db in
@@ -25,8 +25,8 @@ extension SQLiteStore: JournalStore {
                     INSERT INTO journal_entries (
                         tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
                         request_headers, response_headers, request_body, request_length, request_truncated,
-                        response_body, response_length, response_truncated)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        response_body, response_length, response_truncated, fault)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for arguments in rows { try statement.execute(arguments: arguments) }
@@ -105,7 +105,7 @@ extension SQLiteStore: JournalStore {
             responseHeaders: try StoredJSON.decode([JournalEntry.Header].self, from: row["response_headers"]),
             requestBody: JournalEntry.Body(text: row["request_body"], length: row["request_length"], truncated: row["request_truncated"]),
             responseBody: JournalEntry.Body(text: row["response_body"], length: row["response_length"], truncated: row["response_truncated"]),
-            taskID: (row["task_id"] as String?).flatMap { UUID(uuidString: $0) }
+            taskID: (row["task_id"] as String?).flatMap { UUID(uuidString: $0) }, fault: row["fault"]
         )
     }
 }

@@ -41,6 +41,9 @@ enum Schema {
         migrator.registerMigration("v12: the request journal") { db in
             try db.execute(sql: v12)
         }
+        migrator.registerMigration("v13: fault rules, snapshots, faults in the journal") { db in
+            try db.execute(sql: v13)
+        }
         return migrator
     }
 
@@ -312,5 +315,28 @@ enum Schema {
             response_truncated INTEGER NOT NULL
         );
         CREATE INDEX journal_by_tenant ON journal_entries (tenant_id, id);
+        """
+
+    /// Fault rules (what they match and do as one JSON document; the count left apart, so that it
+    /// is spent in place), saved snapshots of a tenant (its archive as JSON Lines), and what fault
+    /// rules did to a journaled request.
+    private static let v13 = """
+        CREATE TABLE fault_rules (
+            id TEXT PRIMARY KEY NOT NULL,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            created_at INTEGER NOT NULL,
+            remaining INTEGER,
+            rule TEXT NOT NULL
+        );
+        CREATE INDEX fault_rules_by_tenant ON fault_rules (tenant_id, created_at);
+        CREATE TABLE snapshots (
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            tasks INTEGER NOT NULL,
+            archive TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, name)
+        );
+        ALTER TABLE journal_entries ADD COLUMN fault TEXT;
         """
 }

@@ -12,6 +12,7 @@ import ServiceLifecycle
 import TaskportConsole
 import TaskportCore
 import TaskportDelivery
+import TaskportGates
 import TaskportHTTP
 import TaskportJournal
 import TaskportMetrics
@@ -35,13 +36,20 @@ public struct ServerConfiguration: Sendable {
     public var metrics: MetricsSettings?
     /// Keeps the request journal; nil keeps none.
     public var journal: JournalSettings?
+    /// Acts on the tenants' fault rules (made through `/v1/faults`). Off, a rule cannot be made
+    /// through the API, so that nothing a client sends can make the server fail on purpose.
+    public var faultInjection: Bool
+    /// Each surface's limit per credential; a surface without one has none.
+    public var rateLimits: [String: RateLimit]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, notifications: NotificationSettings? = nil,
         connections: ConnectionLimits = ConnectionLimits(), console: ConsoleSettings = ConsoleSettings(),
         outboxRetention: Duration? = nil, historyRetention: Duration? = nil, metrics: MetricsSettings? = nil,
-        journal: JournalSettings? = nil
+        journal: JournalSettings? = nil, faultInjection: Bool = false, rateLimits: [String: RateLimit] = [:]
     ) {
+        self.faultInjection = faultInjection
+        self.rateLimits = rateLimits
         self.metrics = metrics
         self.journal = journal
         self.outboxRetention = outboxRetention
@@ -102,7 +110,18 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     var access = Logger(label: "taskport.access")
     access.logLevel = configuration.logLevel
-    let router = try buildRouter(store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console)
+    var gates: [any RequestGate] = []
+    if !configuration.rateLimits.isEmpty { gates.append(RateLimiter(limits: configuration.rateLimits, surface: surface(ofRoute:))) }
+    let faults = configuration.faultInjection ? FaultInjector(store: store, surface: surface(ofRoute:), logger: logger) : nil
+    if let faults { gates.append(faults) }
+    let testing = NativeSurface.TestingHooks(
+        faultInjection: faults != nil,
+        faultRulesChanged: { await faults?.reload() },
+        demoTasks: { tenant in try await DemoData.createTasks(in: tenant, store) }
+    )
+    let router = try buildRouter(
+        store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console, testing: testing
+    )
     var services = storeServices
     let factory = configuration.metrics?.exporter.factory ?? NOOPMetricsHandler.instance
     if let notifications = configuration.notifications {
@@ -146,7 +165,7 @@ public func buildApplication(
         router.buildResponder(), buffer: journal?.buffer, bodyLimit: journal?.settings.bodyLimit ?? 0, surface: surface(ofRoute:)
     )
     return Application(
-        responder: ObservingResponder(journaled, observers: observers, surface: surface(ofRoute:)),
+        responder: DroppingResponder(ObservingResponder(journaled, observers: observers, gates: gates, surface: surface(ofRoute:))),
         server: HTTPServerBuilder { responder in TaskportHTTP1Channel(responder: responder, limits: limits) },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Taskport"),
         services: services,
@@ -154,18 +173,42 @@ public func buildApplication(
     )
 }
 
-/// Each request's context: Hummingbird's, plus the address the connection came from.
+/// Each request's context: Hummingbird's, plus the address the connection came from and the
+/// connection itself, for a fault rule that drops it.
 public struct TaskportRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }
 
-func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: ConsoleSettings) throws -> Router<TaskportRequestContext> {
+/// Closes the connection of a request a fault rule dropped, before anything is written to it.
+struct DroppingResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context == TaskportRequestContext {
+    typealias Context = TaskportRequestContext
+    let wrapped: Wrapped
+
+    init(_ wrapped: Wrapped) {
+        self.wrapped = wrapped
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        do {
+            return try await wrapped.respond(to: request, context: context)
+        } catch let error as DroppedConnection {
+            try? await context.channel.close(mode: .all)
+            throw error
+        }
+    }
+}
+
+func buildRouter(
+    store: any TaskportStore, tokens: TokenAuthority, console: ConsoleSettings, testing: NativeSurface.TestingHooks = .init()
+) throws -> Router<TaskportRequestContext> {
     let router = Router(context: TaskportRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RouteRecorder())
@@ -189,7 +232,7 @@ func buildRouter(store: any TaskportStore, tokens: TokenAuthority, console: Cons
         }
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    try NativeSurface.register(on: router, store: store)
+    try NativeSurface.register(on: router, store: store, testing: testing)
     let views = [NativeSurface.view, MaxsightSurface.view, ThenaSurface.view(store: store), NexudusSurface.view(store: store)]
     try RolloutSurface.register(on: router, store: store, tokens: tokens, views: views)
     try MaxsightSurface.register(on: router, store: store)

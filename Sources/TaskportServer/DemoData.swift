@@ -144,7 +144,7 @@ public enum DemoData {
 
     static func createTenant(_ store: any TaskportStore) async throws -> Tenant {
         let tenant = try await store.createTenant(named: tenantName)
-        let alice = try await store.createUser(in: tenant.id, email: "alice@demo.taskport.test", name: "Alice Admin", roles: ["admin"])
+        _ = try await store.createUser(in: tenant.id, email: "alice@demo.taskport.test", name: "Alice Admin", roles: ["admin"])
         let bob = try await store.createUser(in: tenant.id, email: "bob@demo.taskport.test", name: "Bob Agent", roles: ["agent"])
         let carol = try await store.createUser(in: tenant.id, email: "carol@demo.taskport.test", name: "Carol Agent", roles: ["agent"])
         let support = try await store.createTeam(in: tenant.id, name: "Support")
@@ -162,6 +162,17 @@ public enum DemoData {
         for (kind, value, configuration) in attributes {
             _ = try await store.createAttribute(kind, value: value, configuration: configuration, in: tenant.id)
         }
+        try await createTasks(in: tenant, store)
+        return tenant
+    }
+
+    /// Makes the demo's three tasks in the demo tenant, as it first had them (due dates from now).
+    public static func createTasks(in tenant: Tenant, _ store: any TaskportStore) async throws {
+        guard tenant.name == tenantName, let alice = try await store.user(email: "alice@demo.taskport.test", in: tenant.id),
+            let bob = try await store.user(email: "bob@demo.taskport.test", in: tenant.id),
+            let support = try await store.team(named: "Support", in: tenant.id),
+            let acme = try await store.accounts(in: tenant.id).first(where: { $0.name == "Acme Corp" })
+        else { throw TaskportError.conflict("Only the demo tenant, with its users alice and bob, team Support and account Acme Corp, has demo tasks") }
         let actor = Actor(userID: alice.id, name: alice.email, surface: "cli")
         let now = Timestamp.now()
         let day: Int64 = 86_400_000_000
@@ -184,6 +195,5 @@ public enum DemoData {
         for content in [renewal, invoices, welcome] {
             _ = try await store.create(TaskCreation(tenantID: tenant.id, content: content, actor: actor))
         }
-        return tenant
     }
 }

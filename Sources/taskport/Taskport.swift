@@ -10,7 +10,7 @@ struct Taskport: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TeamCommand.self, APIKeyCommand.self,
             RolloutCommand.self, AccountCommand.self, CustomerCommand.self, BusinessCommand.self, ActivityCommand.self,
-            AttributeCommand.self, WebhookCommand.self, OutboxCommand.self, JournalCommand.self, ExportCommand.self, ImportCommand.self, Backup.self, Doctor.self,
+            AttributeCommand.self, WebhookCommand.self, OutboxCommand.self, JournalCommand.self, FaultCommand.self, SnapshotCommand.self, ExportCommand.self, ImportCommand.self, Backup.self, Doctor.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -142,6 +142,9 @@ struct MaxsightErrorEnvelope: ErrorEnvelope {
             case .methodNotAllowed: (.methodNotAllowed, "method_not_allowed", error.message)
             case .preconditionRequired(let message): (.preconditionRequired, "precondition_required", message)
             case .unavailable(let message, _): (.serviceUnavailable, "service_unavailable", message)
+            case .tooManyRequests(let message, _, _): (.tooManyRequests, "rate_limited", message)
+            case .injected(let status, let message, _):
+                (HTTPResponse.Status(code: status), status == 429 ? "rate_limited" : status == 503 ? "service_unavailable" : "upstream_error", message)
             }
         var response = Response.json(status, ["code": code, "message": message])
         response.headers.append(contentsOf: error.conventionalHeaders)

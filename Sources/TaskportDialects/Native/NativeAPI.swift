@@ -17,16 +17,35 @@ public enum NativeSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// What the native API's routes for testing integrations need from the application around it.
+    public struct TestingHooks: Sendable {
+        /// Whether this server acts on fault rules; when it does not, none can be made here.
+        public var faultInjection: Bool
+        /// Called once fault rules have changed, before the change is answered.
+        public var faultRulesChanged: @Sendable () async -> Void
+        /// Makes the demo's tasks again in a tenant; `.conflict` for a tenant that is not the demo.
+        public var demoTasks: @Sendable (Tenant) async throws -> Void
+
+        public init(
+            faultInjection: Bool = false, faultRulesChanged: @escaping @Sendable () async -> Void = {},
+            demoTasks: @escaping @Sendable (Tenant) async throws -> Void = { _ in throw TaskportError.conflict("There is no demo data") }
+        ) {
+            self.faultInjection = faultInjection
+            self.faultRulesChanged = faultRulesChanged
+            self.demoTasks = demoTasks
+        }
+    }
+
     /// Adds the native routes, with their error format, body limit and API-key authentication.
     public static func register<Context: RequestContext>(
-        on router: Router<Context>, store: any TaskportStore
+        on router: Router<Context>, store: any TaskportStore, testing: TestingHooks = TestingHooks()
     ) throws {
         let group = router.group()
             .add(middleware: SurfaceErrorMiddleware(ProblemEnvelope()))
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag, .location]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: RequestBodyMiddleware())
-        try NativeAPI(store: store).registerHandlers(
+        try NativeAPI(store: store, testing: testing).registerHandlers(
             on: group, serverURL: Servers.Server1.url(),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
         )
@@ -42,6 +61,12 @@ public enum NativeSurface {
             "/v1/outbox/:messageId/retry": [.post],
             "/v1/journal": [.get],
             "/v1/journal/:entryId": [.get],
+            "/v1/faults": [.get, .post],
+            "/v1/faults/:ruleId": [.delete],
+            "/v1/snapshots": [.get, .post],
+            "/v1/snapshots/:name": [.delete],
+            "/v1/snapshots/:name/restore": [.post],
+            "/v1/tenant/reset": [.post],
         ])
     }
 }
@@ -49,10 +74,12 @@ public enum NativeSurface {
 /// The handlers of the native API. Authentication has run before them; errors are thrown
 /// as `TaskportError` and written as problem details by `ProblemEnvelope`.
 package struct NativeAPI: APIProtocol {
-    let store: any TaskStore & CatalogStore & OutboxStore & JournalStore
+    let store: any TaskportStore
+    let testing: NativeSurface.TestingHooks
 
-    package init(store: any TaskStore & CatalogStore & OutboxStore & JournalStore) {
+    package init(store: any TaskportStore, testing: NativeSurface.TestingHooks) {
         self.store = store
+        self.testing = testing
     }
 
     package func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
@@ -181,7 +208,9 @@ extension NativeAPI {
     /// The caller, if an administrator of their tenant.
     func administrator() throws -> Principal {
         let principal = try RequestScope.caller()
-        guard principal.user.isAdministrator else { throw TaskportError.forbidden("Only administrators manage webhooks, the outbox and the journal") }
+        guard principal.user.isAdministrator else {
+            throw TaskportError.forbidden("Only administrators manage webhooks, the outbox, the journal, fault rules and snapshots")
+        }
         return principal
     }
 
@@ -318,7 +347,7 @@ extension Components.Schemas.JournalEntry {
         self.init(
             id: entry.id, at: entry.at, requestId: entry.requestID, surface: entry.surface, method: entry.method, path: entry.target,
             route: entry.route, status: entry.status, latencyMs: Double(entry.latencyMicroseconds) / 1000, credential: entry.credential,
-            userNumber: entry.userNumber, taskId: entry.taskID?.uuidString.lowercased(),
+            userNumber: entry.userNumber, taskId: entry.taskID?.uuidString.lowercased(), fault: entry.fault,
             request: message(entry.requestHeaders, entry.requestBody), response: message(entry.responseHeaders, entry.responseBody)
         )
     }
@@ -333,5 +362,131 @@ extension Components.Schemas.OutboxMessage {
             state: .init(rawValue: entry.state.rawValue) ?? .pending, attempts: entry.attempts, lastError: entry.lastError,
             createdAt: entry.createdAt, availableAt: entry.availableAt
         )
+    }
+}
+
+// MARK: - Fault rules, snapshots and reset (administrators)
+
+extension NativeAPI {
+    package func listFaultRules(_ input: Operations.ListFaultRules.Input) async throws -> Operations.ListFaultRules.Output {
+        let principal = try administrator()
+        let rules = try await store.faultRules(in: principal.tenantID)
+        return .ok(.init(body: .json(.init(items: rules.map(Components.Schemas.FaultRule.init)))))
+    }
+
+    package func createFaultRule(_ input: Operations.CreateFaultRule.Input) async throws -> Operations.CreateFaultRule.Output {
+        let principal = try administrator()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        guard testing.faultInjection else {
+            throw TaskportError.conflict("Fault injection is off on this server: start it with --fault-injection to make rules")
+        }
+        let effect: FaultRule.Effect
+        switch body.effect {
+        case .latency:
+            guard let milliseconds = body.latencyMs else { throw TaskportError.invalid([FieldProblem("latencyMs", "is required for latency")]) }
+            effect = .latency(milliseconds: milliseconds)
+        case .status:
+            guard let status = body.status else { throw TaskportError.invalid([FieldProblem("status", "is required for status")]) }
+            effect = .status(code: status.rawValue, retryAfter: body.retryAfter)
+        case .drop:
+            effect = .drop
+        }
+        let rule = FaultRule(
+            tenantID: principal.tenantID,
+            match: .init(surface: body.surface?.rawValue, method: body.method, path: body.path, credential: body.credential),
+            effect: effect, remaining: body.count, share: body.share ?? 1, startsAt: body.startsAt, endsAt: body.endsAt
+        )
+        let problems = rule.problems
+        guard problems.isEmpty else { throw TaskportError.invalid(problems) }
+        try await store.addFaultRule(rule)
+        await testing.faultRulesChanged()
+        return .created(.init(body: .json(.init(rule))))
+    }
+
+    package func deleteFaultRule(_ input: Operations.DeleteFaultRule.Input) async throws -> Operations.DeleteFaultRule.Output {
+        let principal = try administrator()
+        guard let id = UUID(uuidString: input.path.ruleId), try await store.removeFaultRule(id, in: principal.tenantID) else {
+            throw TaskportError.notFound("No fault rule with this id")
+        }
+        await testing.faultRulesChanged()
+        return .noContent(.init())
+    }
+
+    /// The caller's tenant, for the routes that work on all of it.
+    func tenant(of principal: Principal) async throws -> Tenant {
+        guard let tenant = try await store.tenants().first(where: { $0.id == principal.tenantID }) else {
+            throw TaskportError.notFound("The tenant does not exist")
+        }
+        return tenant
+    }
+
+    package func listSnapshots(_ input: Operations.ListSnapshots.Input) async throws -> Operations.ListSnapshots.Output {
+        let principal = try administrator()
+        let snapshots = try await store.snapshots(in: principal.tenantID)
+        return .ok(.init(body: .json(.init(items: snapshots.map(Components.Schemas.Snapshot.init)))))
+    }
+
+    package func createSnapshot(_ input: Operations.CreateSnapshot.Input) async throws -> Operations.CreateSnapshot.Output {
+        let principal = try administrator()
+        guard case .json(let body) = input.body else { throw TaskportError.unsupportedMediaType("Send application/json") }
+        let info = try await Snapshots.save(body.name, of: tenant(of: principal), in: store)
+        return .created(.init(body: .json(.init(info))))
+    }
+
+    package func deleteSnapshot(_ input: Operations.DeleteSnapshot.Input) async throws -> Operations.DeleteSnapshot.Output {
+        let principal = try administrator()
+        guard try await store.deleteSnapshot(input.path.name, in: principal.tenantID) else {
+            throw TaskportError.notFound("No snapshot named '\(input.path.name)'")
+        }
+        return .noContent(.init())
+    }
+
+    package func restoreSnapshot(_ input: Operations.RestoreSnapshot.Input) async throws -> Operations.RestoreSnapshot.Output {
+        let principal = try administrator()
+        try await Snapshots.restore(input.path.name, of: tenant(of: principal), in: store)
+        return .noContent(.init())
+    }
+
+    package func resetTenant(_ input: Operations.ResetTenant.Input) async throws -> Operations.ResetTenant.Output {
+        let principal = try administrator()
+        let tenant = try await tenant(of: principal)
+        if input.query.to == .demo {
+            // Refused before anything is removed when the tenant is not the demo's.
+            guard tenant.name == "demo" else { throw TaskportError.conflict("Only the demo tenant goes back to the demo's tasks") }
+        }
+        try await Snapshots.emptyTasks(of: tenant, in: store)
+        if input.query.to == .demo { try await testing.demoTasks(tenant) }
+        return .noContent(.init())
+    }
+}
+
+extension Components.Schemas.FaultRule {
+    init(_ rule: TaskportCore.FaultRule) {
+        var latency: Int?
+        var status: Int?
+        var retryAfter: Int?
+        let effect: Components.Schemas.FaultRule.EffectPayload
+        switch rule.effect {
+        case .latency(let milliseconds):
+            effect = .latency
+            latency = milliseconds
+        case .status(let code, let seconds):
+            effect = .status
+            status = code
+            retryAfter = seconds
+        case .drop:
+            effect = .drop
+        }
+        self.init(
+            id: rule.id.uuidString.lowercased(), surface: rule.match.surface, method: rule.match.method, path: rule.match.path,
+            credential: rule.match.credential, effect: effect, latencyMs: latency, status: status, retryAfter: retryAfter,
+            count: rule.remaining, share: rule.share, startsAt: rule.startsAt, endsAt: rule.endsAt, createdAt: rule.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.Snapshot {
+    init(_ info: SnapshotInfo) {
+        self.init(name: info.name, createdAt: info.createdAt, tasks: info.tasks, bytes: info.bytes)
     }
 }

@@ -28,6 +28,8 @@ struct ProblemEnvelope: ErrorEnvelope {
             case .methodNotAllowed: (.methodNotAllowed, "method-not-allowed")
             case .preconditionRequired: (.preconditionRequired, "precondition-required")
             case .unavailable: (.serviceUnavailable, "unavailable")
+            case .tooManyRequests: (.tooManyRequests, "too-many-requests")
+            case .injected(let status, _, _): (HTTPResponse.Status(code: status), "injected")
             }
         var problems: [FieldProblem]?
         if case .invalid(let list) = error { problems = list }

@@ -57,7 +57,7 @@ struct NexudusAuthenticator<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.unauthenticated("Authorization has been denied for this request: send a bearer token from POST /api/token")
         }
         let principal = try await tokens.principal(for: token, on: NexudusSurface.name, in: directory)
-        RequestRecord.authenticated(principal, by: "token")
+        try await RequestRecord.admitted(principal, by: "token", request: request)
         return try await Principal.$current.withValue(principal) { try await next(request, context) }
     }
 }

@@ -62,7 +62,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
         else {
             throw TaskportError.unauthenticated("X-Rollout-Credential-Id names no credential of this account")
         }
-        RequestRecord.authenticated(principal, by: "token")
+        try await RequestRecord.admitted(principal, by: "token", request: request)
         return try await Principal.$current.withValue(principal) { try await next(request, context) }
     }
 }

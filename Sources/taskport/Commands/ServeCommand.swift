@@ -8,6 +8,7 @@ import ServiceLifecycle
 import TaskportCore
 import TaskportDelivery
 import TaskportHTTP
+import TaskportGates
 import TaskportJournal
 import TaskportMetrics
 import TaskportPostgres
@@ -77,6 +78,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bytes of each request and answer body a journal entry keeps (TASKPORT_JOURNAL_BODY_BYTES).")
     var journalBodyBytes: Int = environment("TASKPORT_JOURNAL_BODY_BYTES").flatMap { Int($0) } ?? 16 * 1024
 
+    @Option(
+        help: """
+            A surface's rate limit per credential, as surface=requests/seconds (rollout=100/10); repeat for more surfaces. \
+            Over it, the surface's own 429 with Retry-After. Counted by each server on its own.
+            """
+    )
+    var rateLimit: [String] = []
+
+    @Flag(
+        help: """
+            Act on the tenants' fault rules, and let administrators make them through /v1/faults (TASKPORT_FAULT_INJECTION=on). \
+            For servers used to test integrations: without it, nothing a client sends makes the server fail on purpose.
+            """
+    )
+    var faultInjection = environment("TASKPORT_FAULT_INJECTION") == "on"
+
     @OptionGroup var notifications: NotificationOptions
 
     func run() async throws {
@@ -103,6 +120,15 @@ struct Serve: AsyncParsableCommand {
         guard (0...1_000_000).contains(journalSize), journalAge > 0, journalAge <= 36_500, (0...1 << 20).contains(journalBodyBytes) else {
             throw ValidationError("--journal-size is 0 to 1000000, --journal-age more than 0 and at most 36500 days, --journal-body-bytes 0 to 1048576")
         }
+        var rateLimits: [String: RateLimit] = [:]
+        for text in rateLimit {
+            guard let (surface, limit) = RateLimit.parse(text), rateLimits[surface] == nil else {
+                throw ValidationError(
+                    "--rate-limit is surface=requests/seconds, once per surface (native, rollout, nexudus, thena, maxsight), such as rollout=100/10"
+                )
+            }
+            rateLimits[surface] = limit
+        }
         let metrics = noMetrics ? nil : MetricsSettings(exporter: MetricsExporter(), port: metricsPort)
         let database = try await store.open(metrics: metrics?.exporter.factory ?? NOOPMetricsHandler.instance)
         if demo {
@@ -115,7 +141,8 @@ struct Serve: AsyncParsableCommand {
             console: ConsoleSettings(secureCookies: publicURL?.lowercased().hasPrefix("https://") == true),
             outboxRetention: outboxRetention > 0 ? .seconds(outboxRetention * 86_400) : nil,
             historyRetention: historyRetention.map { .seconds($0 * 86_400) }, metrics: metrics,
-            journal: journalSize == 0 ? nil : JournalSettings(size: journalSize, age: .seconds(journalAge * 86_400), bodyLimit: journalBodyBytes)
+            journal: journalSize == 0 ? nil : JournalSettings(size: journalSize, age: .seconds(journalAge * 86_400), bodyLimit: journalBodyBytes),
+            faultInjection: faultInjection, rateLimits: rateLimits
         )
         // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {

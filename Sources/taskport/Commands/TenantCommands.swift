@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import TaskportCore
+import TaskportServer
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self]
+        commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self, Reset.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -26,6 +27,24 @@ struct TenantCommand: AsyncParsableCommand {
             for tenant in try await store.open().tenants() {
                 print("\(tenant.id.uuidString.lowercased())\t\(tenant.name)")
             }
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every task of a tenant, with its history and messages; --to demo makes the demo's tasks again."
+        )
+        @OptionGroup var store: DatabaseOptions
+        @Argument(help: "The tenant's name.") var name: String
+        @Option(help: "empty, or demo (the demo tenant only).") var to: String = "empty"
+
+        func run() async throws {
+            guard to == "empty" || to == "demo" else { throw ValidationError("--to is empty or demo") }
+            let database = try await store.open()
+            guard let tenant = try await database.tenant(named: name) else { throw ValidationError("No tenant named '\(name)'") }
+            guard to == "empty" || tenant.name == DemoData.tenantName else { throw ValidationError("Only the demo tenant goes back to the demo's tasks") }
+            try await Snapshots.emptyTasks(of: tenant, in: database)
+            if to == "demo" { try await DemoData.createTasks(in: tenant, database) }
         }
     }
 }
