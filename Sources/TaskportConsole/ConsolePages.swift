@@ -10,7 +10,7 @@ struct ConsolePages: Sendable {
     let library: MustacheLibrary
     let stylesheet: String
 
-    static let templates = ["layout", "sign-in", "error", "tasks", "task-form", "new", "task", "conflict", "delete", "admin", "user"]
+    static let templates = ["layout", "sign-in", "error", "tasks", "task-form", "new", "task", "conflict", "delete", "admin", "user", "journal", "journal-entry"]
 
     enum LoadError: Error, CustomStringConvertible {
         case missing(String)

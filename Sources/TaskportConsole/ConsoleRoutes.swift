@@ -44,6 +44,8 @@ public enum ConsoleSurface {
         group.get("tasks/:number/delete") { _, context in try await console.confirmDelete(try Console.number(context)) }
         group.post("tasks/:number/delete") { request, context in try await console.delete(try Console.number(context), request) }
         group.get("admin") { request, _ in try await console.admin(request) }
+        group.get("journal") { request, _ in try await console.journal(request) }
+        group.get("journal/:id") { _, context in try await console.journalEntry(context.parameters.get("id") ?? "") }
         group.post("admin/webhooks") { request, _ in try await console.createWebhook(request) }
         group.post("admin/api-keys") { request, _ in try await console.createAPIKey(request) }
         group.post("admin/rollout") { request, _ in try await console.mintRolloutToken(request) }

@@ -259,6 +259,43 @@ struct ConsoleTests {
         }
     }
 
+    @Test func theJournalPageListsRequestsAndLinksEachToItsTask() async throws {
+        try await withConsole { h, client in
+            let task = try await h.store.create(
+                TaskCreation(tenantID: h.tenant.id, content: TaskContent(title: "Journaled"), actor: Actor(userID: h.alice.id, name: "alice", surface: "test"))
+            )
+            func entry(_ method: String, _ status: Int, task: UUID?, fault: String? = nil, body: String = "") -> JournalEntry {
+                JournalEntry(
+                    tenantID: h.tenant.id, at: .now(), requestID: "req-\(method)", surface: "rollout", method: method, target: "/api/tasks/\(task?.uuidString.lowercased() ?? "x")",
+                    route: "/api/tasks/{id}", status: status, latencyMicroseconds: 1500, credential: "token", userNumber: h.alice.number,
+                    requestHeaders: [.init(name: "Authorization", value: "Bearer ***")], responseHeaders: [], requestBody: .init(text: body, length: body.utf8.count, truncated: false),
+                    responseBody: .empty, taskID: task, fault: fault
+                )
+            }
+            try await h.store.appendJournal([
+                entry("GET", 200, task: task.id), entry("PUT", 503, task: nil, fault: "rule 1: status 503", body: #"{"title":"<b>x</b>"}"#),
+            ])
+            var admin = Browser(client: client)
+            _ = try await admin.signIn("alice@acme.test", Self.password)
+            let page = try await admin.send(.get, "/console/journal")
+            #expect(page.status == .ok)
+            let html = String(buffer: page.body)
+            #expect(html.contains(#"href="/console/tasks/\#(task.number)""#), "the entry links to the task it touched")
+            #expect(html.contains("rule 1: status 503") && html.contains("GET /api/tasks/"))
+            let failed = try await admin.send(.get, "/console/journal?status=5xx")
+            #expect(!String(buffer: failed.body).contains(">GET "), "filtered by status")
+            let entries = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 10))
+            let put = try #require(entries.first { $0.method == "PUT" })
+            let detail = String(buffer: try await admin.send(.get, "/console/journal/\(put.id)").body)
+            #expect(detail.contains("Bearer ***") && detail.contains("&lt;b&gt;x&lt;/b&gt;"), "headers and body, escaped")
+            #expect(try await admin.send(.get, "/console/journal/\(h.strangerTask.number + 100000)").status == .notFound)
+            try await h.store.setPasswordHash(try PasswordHash.make(Self.password), for: h.bob.id, in: h.tenant.id)
+            var member = Browser(client: client)
+            _ = try await member.signIn("bob@acme.test", Self.password)
+            #expect(try await member.send(.get, "/console/journal").status == .forbidden)
+        }
+    }
+
     @Test func administratorsManageUsersRolesAndTeamsAndCannotLockThemselvesOut() async throws {
         try await withConsole { h, client in
             var admin = Browser(client: client)
