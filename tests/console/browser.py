@@ -416,6 +416,28 @@ def main():
         shot("07-phone")
         browser.set_window_size(1280, 1000)
 
+        # The journal lists the API's requests for the task, and links each to it.
+        api(server, "GET", f"/v1/tasks/{number}", key)
+        for _ in range(40):
+            go("/console/journal?surface=native")
+            links = browser.find_elements(By.CSS_SELECTOR, f"#journal a.task-link[href='/console/tasks/{number}']")
+            if links:
+                break
+            time.sleep(0.25)
+        check(links, "the journal lists a native request that touched the task, with a link to it")
+        check(key not in browser.page_source, "the journal never shows the API key")
+        shot("09-journal")
+        row = links[0].find_element(By.XPATH, "./ancestor::tr")
+        page = browser.find_element(By.TAG_NAME, "html")
+        row.find_element(By.CSS_SELECTOR, "td a").click()
+        WebDriverWait(browser, 30).until(replaced(page))
+        check("Bearer ***" in text() and browser.find_element(By.ID, "entry-task").text == f"#{number}",
+              "an entry shows its headers, credentials redacted, and the task it touched")
+        page = browser.find_element(By.TAG_NAME, "html")
+        browser.find_element(By.ID, "entry-task").click()
+        WebDriverWait(browser, 30).until(replaced(page))
+        check(browser.current_url.endswith(f"/console/tasks/{number}"), "the entry's task link opens the task")
+
         # Delete, after the confirmation page.
         go(f"/console/tasks/{number}/delete")
         check("Delete #" in browser.find_element(By.TAG_NAME, "h1").text, "delete asks first")
