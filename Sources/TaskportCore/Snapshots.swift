@@ -74,11 +74,9 @@ public enum Snapshots {
         }
         let lines = LineCollector()
         try lines.add(StoredJSON.encode(["format": .string(format), "version": .integer(Int64(version)), "tenant": .string(tenant.name)] as JSONObject))
-        for table in tables {
-            try await store.archivedRows(of: table, tenant: tenant.id) { values in
-                if table.name == "tasks" { lines.countTask() }
-                try lines.add(StoredJSON.encode(["table": .string(table.name), "row": .object(values)] as JSONObject))
-            }
+        try await store.archivedRows(of: tables, tenant: tenant.id) { table, values in
+            if table.name == "tasks" { lines.countTask() }
+            try lines.add(StoredJSON.encode(["table": .string(table.name), "row": .object(values)] as JSONObject))
         }
         let (text, tasks) = lines.result
         let info = SnapshotInfo(name: name, createdAt: .now(), tasks: tasks, bytes: text.utf8.count)
@@ -98,14 +96,9 @@ public enum Snapshots {
         try await store.replaceTenant(tenant.id, tables: tables, with: rows)
     }
 
-    /// Removes every task of the tenant, with its history and messages; the rest stays.
+    /// Removes every task of the tenant, with its history and messages, in one transaction; the rest stays.
     public static func emptyTasks(of tenant: Tenant, in store: any ArchiveStore) async throws {
-        let kept = tables.filter { !taskTables.contains($0.name) }
-        let rows = RowCollector()
-        for table in kept {
-            try await store.archivedRows(of: table, tenant: tenant.id) { values in rows.add(TenantArchive.Row(table: table.name, values: values)) }
-        }
-        try await store.replaceTenant(tenant.id, tables: tables, with: rows.rows)
+        try await store.replaceTenant(tenant.id, tables: tables.filter { taskTables.contains($0.name) }, with: [])
     }
 }
 
@@ -123,12 +116,4 @@ private final class LineCollector: Sendable {
     func countTask() { state.withLock { $0.tasks += 1 } }
 
     var result: (String, Int) { state.withLock { ($0.text, $0.tasks) } }
-}
-
-private final class RowCollector: Sendable {
-    private let collected = Mutex<[TenantArchive.Row]>([])
-
-    func add(_ row: TenantArchive.Row) { collected.withLock { $0.append(row) } }
-
-    var rows: [TenantArchive.Row] { collected.withLock { $0 } }
 }

@@ -133,10 +133,8 @@ public enum TenantArchive {
     ) async throws {
         guard let tenant = try await store.tenant(named: name) else { throw TaskportError.notFound("No tenant named '\(name)'") }
         try write(StoredJSON.encode(["format": .string(format), "version": .integer(Int64(version)), "tenant": .string(name)] as JSONObject))
-        for table in tables {
-            try await store.archivedRows(of: table, tenant: tenant.id) { values in
-                try write(StoredJSON.encode(["table": .string(table.name), "row": .object(values)] as JSONObject))
-            }
+        try await store.archivedRows(of: tables, tenant: tenant.id) { table, values in
+            try write(StoredJSON.encode(["table": .string(table.name), "row": .object(values)] as JSONObject))
         }
     }
 
@@ -204,8 +202,11 @@ extension JSONValue {
 
 /// A store a tenant can be exported from and imported into.
 public protocol ArchiveStore: Sendable {
-    /// Calls `body` with each of the tenant's rows of `table`, in the table's order.
-    func archivedRows(of table: TenantArchive.Table, tenant: UUID, _ body: @Sendable (JSONObject) throws -> Void) async throws
+    /// Calls `body` with each of the tenant's rows of each table, table by table, each in its
+    /// order, all read from one state of the store (one read transaction), so that they fit together.
+    func archivedRows(
+        of tables: [TenantArchive.Table], tenant: UUID, _ body: @Sendable (TenantArchive.Table, JSONObject) throws -> Void
+    ) async throws
     /// Inserts the rows, in order, in one transaction, and moves the store's number sequences past them.
     func restore(_ rows: [TenantArchive.Row]) async throws
     /// In one transaction, removes the tenant's rows of every table of `tables` (and what refers

@@ -21,6 +21,8 @@ public final class FaultInjector: RequestGate {
         var loading = false
         /// Raised by every change made here, so that a reload begun before it does not count as fresh.
         var generation = 0
+        /// The generation of the rules held: a read begun earlier that ends later is not kept.
+        var heldGeneration = 0
     }
 
     let store: any FaultRuleStore
@@ -107,7 +109,10 @@ public final class FaultInjector: RequestGate {
             loaded = nil
         }
         state.withLock { state in
-            if let loaded { state.rules = Dictionary(grouping: loaded, by: \.tenantID) }
+            if let loaded, generation >= state.heldGeneration {
+                state.rules = Dictionary(grouping: loaded, by: \.tenantID)
+                state.heldGeneration = generation
+            }
             state.loading = false
             // A change made here while this read ran may be missing from it: read again next time.
             if state.generation == generation { state.loadedAt = .now }

@@ -4,20 +4,23 @@ import TaskportCore
 
 extension SQLiteStore: ArchiveStore {
     public func archivedRows(
-        of table: TenantArchive.Table, tenant: UUID, _ body: @Sendable (JSONObject) throws -> Void
+        of tables: [TenantArchive.Table], tenant: UUID, _ body: @Sendable (TenantArchive.Table, JSONObject) throws -> Void
     ) async throws {
-        let sql = """
-            SELECT \(table.columnList) FROM \(table.name) WHERE \(table.scope.replacingOccurrences(of: ":tenant", with: "?"))
-            ORDER BY \(table.order)
-            """
+        // One read transaction, one snapshot of the database for every table: the rows fit together.
         try await writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: [tenant.text])
-            while let row = try rows.next() {
-                var values: JSONObject = [:]
-                for (index, column) in table.columns.enumerated() {
-                    values[column.name] = Self.archived(row[index] as DatabaseValue, column.kind)
+            for table in tables {
+                let sql = """
+                    SELECT \(table.columnList) FROM \(table.name) WHERE \(table.scope.replacingOccurrences(of: ":tenant", with: "?"))
+                    ORDER BY \(table.order)
+                    """
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: [tenant.text])
+                while let row = try rows.next() {
+                    var values: JSONObject = [:]
+                    for (index, column) in table.columns.enumerated() {
+                        values[column.name] = Self.archived(row[index] as DatabaseValue, column.kind)
+                    }
+                    try body(table, values)
                 }
-                try body(values)
             }
         }
     }
