@@ -72,10 +72,36 @@ public enum LogRedaction {
         (try? NSRegularExpression(pattern: pattern)).map { ($0, template) }
     }
 
+    /// The triggers as bytes, by their first byte: a text is scanned once, byte by byte, ASCII
+    /// letters compared without case (the triggers are lower-case ASCII).
+    private static let triggersByFirstByte: [UInt8: [[UInt8]]] = Dictionary(grouping: triggers.map { Array($0.utf8) }, by: { $0[0] })
+
+    /// Whether `text` holds any trigger, in any case.
+    static func hasTrigger(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for index in bytes.indices {
+                guard let candidates = triggersByFirstByte[lowercased(bytes[index])] else { continue }
+                for trigger in candidates where index + trigger.count <= bytes.count {
+                    var matched = true
+                    for offset in 1..<trigger.count where lowercased(bytes[index + offset]) != trigger[offset] {
+                        matched = false
+                        break
+                    }
+                    if matched { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    @inline(__always) private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
     /// `text` with every credential the rules recognise replaced.
     public static func redact(_ text: String) -> String {
-        let lowered = text.lowercased()
-        guard triggers.contains(where: { lowered.contains($0) }) else { return text }
+        guard hasTrigger(text) else { return text }
         var result = text
         for (expression, template) in rules {
             let range = NSRange(result.startIndex..., in: result)

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Logging
 import TaskportCore
-import TaskportHTTP
+@testable import TaskportHTTP
 import Testing
 
 @Suite struct LogRedactionTests {
@@ -23,6 +23,19 @@ import Testing
             #expect(!redacted.contains(secret), "\(redacted)")
         }
         #expect(redacted.contains("***"))
+    }
+
+    /// The byte scan finds a trigger wherever lower-casing the whole text would have: any case, at
+    /// either end, and not in texts that only come close.
+    @Test func triggersAreFoundInAnyCaseAndAnywhere() {
+        for text in ["AUTHORIZATION: x", "x Authorization", "abc://", "EyJhbG", "my Secret", "PassWD=1", "tPk_abc", "…token…"] {
+            #expect(LogRedaction.hasTrigger(text), "\(text)")
+        }
+        for text in ["", "aut", "PATCH /v1/tasks/12", #"{"title":"Bench 1","notes":"changed"}"#, "tp_k", ":/", "é", "tokn"] {
+            #expect(!LogRedaction.hasTrigger(text), "\(text)")
+        }
+        #expect(LogRedaction.hasTrigger("author"), "auth is a trigger, and author holds it")
+        #expect(!LogRedaction.hasTrigger("tp_k :/ aut eyk tokn"))
     }
 
     @Test func plainLinesAreLeftAsTheyAre() {
