@@ -10,11 +10,11 @@ extension SQLiteStore: JournalStore {
 
     public func appendJournal(_ entries: [JournalEntry]) async throws {
         guard !entries.isEmpty else { return }
-        let rows = try entries.map { entry -> StatementArguments in
+        let rows = entries.map { entry -> StatementArguments in
             [
                 entry.tenantID.text, entry.at.microseconds, entry.requestID, entry.surface, entry.method, entry.target, entry.route, entry.status,
                 entry.latencyMicroseconds, entry.credential, entry.userNumber, entry.taskID?.text,
-                try StoredJSON.encode(entry.requestHeaders), try StoredJSON.encode(entry.responseHeaders),
+                JournalEntry.Header.stored(entry.requestHeaders), JournalEntry.Header.stored(entry.responseHeaders),
                 entry.requestBody.text, entry.requestBody.length, entry.requestBody.truncated,
                 entry.responseBody.text, entry.responseBody.length, entry.responseBody.truncated, entry.fault,
             ]

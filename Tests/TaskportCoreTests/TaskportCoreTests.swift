@@ -310,3 +310,19 @@ import Testing
         other.released.withLock { $0 = true }
     }
 }
+
+@Suite struct JournalHeaderTests {
+    /// The headers' stored text reads back, with the JSON decoder every reader uses, as the headers written.
+    @Test func storedHeadersReadBackAsTheyWere() throws {
+        let headers = [
+            JournalEntry.Header(name: "Content-Type", value: "application/json"),
+            JournalEntry.Header(name: "X-Quote", value: #"say "hi" \ back/slash"#),
+            JournalEntry.Header(name: "X-Control", value: "a\u{0}b\u{1f}c\td\ne\rf"),
+            JournalEntry.Header(name: "X-Unicode", value: "café 🚀 \u{2028}"),
+        ]
+        let stored = JournalEntry.Header.stored(headers)
+        #expect(try StoredJSON.decode([JournalEntry.Header].self, from: stored) == headers)
+        #expect(JournalEntry.Header.stored([]) == "[]")
+        #expect(stored.hasPrefix(#"[{"name":"Content-Type","value":"application/json"}"#))
+    }
+}
