@@ -129,7 +129,7 @@ public enum TenantArchive {
 
     /// Writes the tenant as JSON Lines: a header line, then one line per row, table by table.
     public static func export(
-        tenantNamed name: String, from store: any DirectoryStore & ArchiveStore, to write: @Sendable (String) throws -> Void
+        tenantNamed name: String, from store: any DirectoryStore & ArchiveStore, to write: @escaping @Sendable (String) throws -> Void
     ) async throws {
         guard let tenant = try await store.tenant(named: name) else { throw TaskportError.notFound("No tenant named '\(name)'") }
         try write(StoredJSON.encode(["format": .string(format), "version": .integer(Int64(version)), "tenant": .string(name)] as JSONObject))
@@ -205,7 +205,7 @@ public protocol ArchiveStore: Sendable {
     /// Calls `body` with each of the tenant's rows of each table, table by table, each in its
     /// order, all read from one state of the store (one read transaction), so that they fit together.
     func archivedRows(
-        of tables: [TenantArchive.Table], tenant: UUID, _ body: @Sendable (TenantArchive.Table, JSONObject) throws -> Void
+        of tables: [TenantArchive.Table], tenant: UUID, _ body: @escaping @Sendable (TenantArchive.Table, JSONObject) throws -> Void
     ) async throws
     /// Inserts the rows, in order, in one transaction, and moves the store's number sequences past them.
     func restore(_ rows: [TenantArchive.Row]) async throws

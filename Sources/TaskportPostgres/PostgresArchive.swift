@@ -5,34 +5,38 @@ import TaskportCore
 
 extension PostgresStore: ArchiveStore {
     public func archivedRows(
-        of tables: [TenantArchive.Table], tenant: UUID, _ body: @Sendable (TenantArchive.Table, JSONObject) throws -> Void
+        of tables: [TenantArchive.Table], tenant: UUID, _ body: @escaping @Sendable (TenantArchive.Table, JSONObject) throws -> Void
     ) async throws {
-        try await withoutActuallyEscaping(body) { body in try await archivedRows(of: tables, tenant: tenant, escaping: body) }
-    }
-
-    private func archivedRows(
-        of tables: [TenantArchive.Table], tenant: UUID, escaping body: @escaping @Sendable (TenantArchive.Table, JSONObject) throws -> Void
-    ) async throws {
-        try await transaction { [logger] connection in
-            // One snapshot of the database for every table, so that the rows fit together; read
-            // only, so it is never given up on for a conflict and run twice.
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            for table in tables {
-                let query = PostgresQuery(
-                    unsafeSQL: """
-                        SELECT \(table.columnList) FROM \(table.name) WHERE \(table.scope.replacingOccurrences(of: ":tenant", with: "$1"))
-                        ORDER BY \(table.order)
-                        """,
-                    binds: Filter.binds(tenant)
-                )
-                // Rows stream in as they are read, so a large tenant is never held in memory.
-                for try await row in try await connection.query(query, logger: logger) {
-                    let cells = Cells(row)
-                    var values: JSONObject = [:]
-                    for (index, column) in table.columns.enumerated() {
-                        values[column.name] = try Self.archived(cells, index, column.kind)
+        let logger = logger
+        try await translatingErrors {
+            // On a connection of its own and without the store's deadline, which a large tenant's
+            // export may outlast: one snapshot of the database for every table, so that the rows
+            // fit together.
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+                do {
+                    for table in tables {
+                        let query = PostgresQuery(
+                            unsafeSQL: """
+                                SELECT \(table.columnList) FROM \(table.name) WHERE \(table.scope.replacingOccurrences(of: ":tenant", with: "$1"))
+                                ORDER BY \(table.order)
+                                """,
+                            binds: Filter.binds(tenant)
+                        )
+                        // Rows stream in as they are read, so a large tenant is never held in memory.
+                        for try await row in try await connection.query(query, logger: logger) {
+                            let cells = Cells(row)
+                            var values: JSONObject = [:]
+                            for (index, column) in table.columns.enumerated() {
+                                values[column.name] = try Self.archived(cells, index, column.kind)
+                            }
+                            try body(table, values)
+                        }
                     }
-                    try body(table, values)
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
                 }
             }
         }

@@ -4,7 +4,7 @@ import TaskportCore
 
 extension SQLiteStore: ArchiveStore {
     public func archivedRows(
-        of tables: [TenantArchive.Table], tenant: UUID, _ body: @Sendable (TenantArchive.Table, JSONObject) throws -> Void
+        of tables: [TenantArchive.Table], tenant: UUID, _ body: @escaping @Sendable (TenantArchive.Table, JSONObject) throws -> Void
     ) async throws {
         // One read transaction, one snapshot of the database for every table: the rows fit together.
         try await writer.read { db in

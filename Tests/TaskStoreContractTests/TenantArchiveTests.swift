@@ -41,9 +41,9 @@ struct TenantArchiveTests {
     }
 
     static func export(_ tenant: String, from store: any TaskportStore) async throws -> [String] {
-        let lines = Mutex<[String]>([])
-        try await TenantArchive.export(tenantNamed: tenant, from: store) { line in lines.withLock { $0.append(line) } }
-        return lines.withLock { $0 }
+        let lines = Lines()
+        try await TenantArchive.export(tenantNamed: tenant, from: store) { line in lines.append(line) }
+        return lines.all
     }
 
     @Test(arguments: StoreBackend.allCases)
@@ -110,4 +110,13 @@ struct TenantArchiveTests {
         #expect(try await fresh.tenants().isEmpty)
         #expect(try await store.tenants() == tenantsBefore)
     }
+}
+
+/// The lines an export writes, gathered from the store's read.
+final class Lines: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var all: [String] { lines.withLock { $0 } }
 }

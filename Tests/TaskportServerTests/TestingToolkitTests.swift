@@ -224,9 +224,9 @@ struct TestingToolkitTests {
     // MARK: - Snapshots and reset
 
     static func export(_ h: Harness) async throws -> [String] {
-        let lines = Mutex<[String]>([])
-        try await TenantArchive.export(tenantNamed: h.tenant.name, from: h.store) { line in lines.withLock { $0.append(line) } }
-        return lines.withLock { $0 }
+        let lines = Lines()
+        try await TenantArchive.export(tenantNamed: h.tenant.name, from: h.store) { line in lines.append(line) }
+        return lines.all
     }
 
     @Test func aRestoreAfterFiftyChangesReproducesTheExportByteForByte() async throws {
@@ -314,4 +314,13 @@ struct TestingToolkitTests {
                 == ["Call Acme about the renewal", "Reconcile October invoices", "Send the welcome pack"])
         }
     }
+}
+
+/// The lines an export writes, gathered from the store's read.
+final class Lines: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var all: [String] { lines.withLock { $0 } }
 }
