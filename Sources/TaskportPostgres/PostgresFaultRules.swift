@@ -17,8 +17,10 @@ extension PostgresStore: FaultRuleStore {
         let stored = try StoredJSON.encode(rule.stored)
         let remaining = rule.remaining.map(Int64.init)
         try await transaction { [logger] connection in
-            // One rule added at a time per tenant, so that the count holds with several servers.
-            try await connection.query("SELECT id FROM tenants WHERE id = \(rule.tenantID) FOR UPDATE", logger: logger)
+            // One rule added at a time per tenant, so that the count holds with several servers. NO KEY
+            // UPDATE, so that the tenant's writes elsewhere (whose references lock its row FOR KEY
+            // SHARE) never wait for it.
+            _ = try await connection.rows("SELECT id FROM tenants WHERE id = \(rule.tenantID) FOR NO KEY UPDATE", logger)
             let count = try await connection.rows("SELECT count(*) FROM fault_rules WHERE tenant_id = \(rule.tenantID)", logger)
                 .first.map { try Cells($0)(0, as: Int64.self) } ?? 0
             guard count < FaultRule.maximumRules else {
