@@ -44,10 +44,8 @@ public final class RequestRecord: Sendable {
     /// injected fault). The API surfaces call this; the console, which people use, calls
     /// `authenticated` and is never held.
     public static func admitted(_ principal: Principal, by credential: @autoclosure () -> String, request: Request) async throws {
-        guard let record = current else { return }
-        let caller = Caller(tenantID: principal.tenantID, userNumber: principal.user.number, credential: credential())
-        record.state.withLock { $0.caller = caller }
-        guard !record.gates.isEmpty else { return }
+        authenticated(principal, by: credential())
+        guard let record = current, !record.gates.isEmpty, let caller = record.caller else { return }
         let route = record.route ?? "unmatched"
         for gate in record.gates {
             try await gate.admit(request, route: route, caller: caller)
