@@ -117,7 +117,7 @@ public func buildApplication(
     let testing = NativeSurface.TestingHooks(
         faultInjection: faults != nil,
         faultRulesChanged: { await faults?.reload() },
-        demoTasks: { tenant in try await DemoData.createTasks(in: tenant, store) }
+        resetToDemo: { tenant in try await DemoData.resetTasks(of: tenant, store) }
     )
     let router = try buildRouter(
         store: store, tokens: try await TokenAuthority.load(from: store), console: configuration.console, testing: testing

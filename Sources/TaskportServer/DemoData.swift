@@ -166,6 +166,14 @@ public enum DemoData {
         return tenant
     }
 
+    /// Removes every task of the demo tenant and makes the demo's three again; refused, with
+    /// nothing removed, for any other tenant.
+    public static func resetTasks(of tenant: Tenant, _ store: any TaskportStore) async throws {
+        guard tenant.name == tenantName else { throw TaskportError.conflict("Only the demo tenant goes back to the demo's tasks") }
+        try await Snapshots.emptyTasks(of: tenant, in: store)
+        try await createTasks(in: tenant, store)
+    }
+
     /// Makes the demo's three tasks in the demo tenant, as it first had them (due dates from now).
     public static func createTasks(in tenant: Tenant, _ store: any TaskportStore) async throws {
         guard tenant.name == tenantName, let alice = try await store.user(email: "alice@demo.taskport.test", in: tenant.id),

@@ -23,16 +23,16 @@ public enum NativeSurface {
         public var faultInjection: Bool
         /// Called once fault rules have changed, before the change is answered.
         public var faultRulesChanged: @Sendable () async -> Void
-        /// Makes the demo's tasks again in a tenant; `.conflict` for a tenant that is not the demo.
-        public var demoTasks: @Sendable (Tenant) async throws -> Void
+        /// Takes a tenant back to the demo's tasks; `.conflict`, with nothing changed, for one that is not the demo.
+        public var resetToDemo: @Sendable (Tenant) async throws -> Void
 
         public init(
             faultInjection: Bool = false, faultRulesChanged: @escaping @Sendable () async -> Void = {},
-            demoTasks: @escaping @Sendable (Tenant) async throws -> Void = { _ in throw TaskportError.conflict("There is no demo data") }
+            resetToDemo: @escaping @Sendable (Tenant) async throws -> Void = { _ in throw TaskportError.conflict("There is no demo data") }
         ) {
             self.faultInjection = faultInjection
             self.faultRulesChanged = faultRulesChanged
-            self.demoTasks = demoTasks
+            self.resetToDemo = resetToDemo
         }
     }
 
@@ -451,11 +451,10 @@ extension NativeAPI {
         let principal = try administrator()
         let tenant = try await tenant(of: principal)
         if input.query.to == .demo {
-            // Refused before anything is removed when the tenant is not the demo's.
-            guard tenant.name == "demo" else { throw TaskportError.conflict("Only the demo tenant goes back to the demo's tasks") }
+            try await testing.resetToDemo(tenant)
+        } else {
+            try await Snapshots.emptyTasks(of: tenant, in: store)
         }
-        try await Snapshots.emptyTasks(of: tenant, in: store)
-        if input.query.to == .demo { try await testing.demoTasks(tenant) }
         return .noContent(.init())
     }
 }

@@ -42,9 +42,11 @@ struct TenantCommand: AsyncParsableCommand {
             guard to == "empty" || to == "demo" else { throw ValidationError("--to is empty or demo") }
             let database = try await store.open()
             guard let tenant = try await database.tenant(named: name) else { throw ValidationError("No tenant named '\(name)'") }
-            guard to == "empty" || tenant.name == DemoData.tenantName else { throw ValidationError("Only the demo tenant goes back to the demo's tasks") }
-            try await Snapshots.emptyTasks(of: tenant, in: database)
-            if to == "demo" { try await DemoData.createTasks(in: tenant, database) }
+            if to == "demo" {
+                try await DemoData.resetTasks(of: tenant, database)
+            } else {
+                try await Snapshots.emptyTasks(of: tenant, in: database)
+            }
         }
     }
 }
