@@ -35,6 +35,9 @@ public struct ConnectionLimits: Sendable {
 /// - on shutdown (`ChannelShouldQuiesceEvent`) every answer says `Connection: close`, the
 ///   connection closes after the answer in progress (the server's own connection handling does
 ///   the closing), and an idle one waits `drainGrace` for a request already sent before it closes.
+///   An answer whose head went out before the stop began (without `Connection: close`) counts as
+///   the last of an idle connection: the grace starts when it ends, since the client, told the
+///   connection stays open, may send its next request at once.
 final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -44,6 +47,9 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
     let limits: ConnectionLimits
     /// Requests whose head has been read and whose answer has not ended.
     private var inFlight = 0
+    /// Whether the answer in progress has sent its head without `Connection: close`, so that
+    /// the client may send another request once it ends.
+    private var answerKeepsConnection = false
     private var draining = false
     private var quiesceForwarded = false
     private var bodyDeadline: Scheduled<Void>?
@@ -92,9 +98,17 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(var head) where draining:
             head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .head(let head):
+            if head.status.kind != .informational { answerKeepsConnection = true }
+            context.write(data, promise: promise)
         case .end:
             inFlight = max(0, inFlight - 1)
+            let keptConnection = answerKeepsConnection
+            answerKeepsConnection = false
             context.write(data, promise: promise)
+            // Stopping began after this answer's head had told the client to keep the connection:
+            // its next request may already be on the way, so the connection waits as an idle one does.
+            if draining && keptConnection && inFlight == 0 && !quiesceForwarded { startDrainGrace(context) }
         default:
             context.write(data, promise: promise)
         }
@@ -148,11 +162,19 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         draining = true
-        if inFlight > 0 {
+        if inFlight == 0 {
+            startDrainGrace(context)
+        } else if !answerKeepsConnection {
+            // The answer in progress will say `Connection: close`; the connection closes after it.
             forwardQuiesce(context)
-            return
         }
-        // Idle: a request may be on its way already; answer it if it comes soon, then close.
+        // Otherwise the answer in progress has already said the connection stays open: the
+        // grace starts when it ends.
+    }
+
+    /// Idle while stopping: a request may be on its way already; answer it if it comes soon, then close.
+    private func startDrainGrace(_ context: ChannelHandlerContext) {
+        drainTimer?.cancel()
         drainTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: limits.drainGrace) { [self] in
             drainTimer = nil
             if inFlight == 0 { forwardQuiesce(context) }
