@@ -30,13 +30,13 @@ extension Console {
         var values: [String: Any?] = [
             "users": users.map {
                 [
-                    "id": $0.id.uuidString.lowercased(), "number": $0.number, "name": $0.name, "email": $0.email,
+                    "id": $0.id.lowercasedText, "number": $0.number, "name": $0.name, "email": $0.email,
                     "roles": $0.roles.isEmpty ? "member" : $0.roles.joined(separator: ", "), "disabled": $0.isDisabled,
                 ] as [String: Any]
             },
             "apiKeys": try await store.apiKeys(in: tenantID).map { key in
                 var item: [String: Any] = [
-                    "id": key.id.uuidString.lowercased(), "name": key.name, "user": names[key.userID] ?? "",
+                    "id": key.id.lowercasedText, "name": key.name, "user": names[key.userID] ?? "",
                     "prefix": key.prefix.map { $0 + "…" } ?? "(made before prefixes were kept)", "created": Self.shown(key.createdAt),
                     "lastUsed": key.lastUsedAt.map(Self.shown) ?? "never",
                 ]
@@ -46,16 +46,16 @@ extension Console {
             "teams": try await store.teams(in: tenantID).map { team in
                 ["name": team.name, "members": team.memberIDs.compactMap { names[$0] }.joined(separator: ", ")]
             },
-            "attributes": try await store.attributes(nil, in: tenantID).map { ["kind": $0.kind.rawValue, "value": $0.value, "id": $0.id.uuidString.lowercased()] },
+            "attributes": try await store.attributes(nil, in: tenantID).map { ["kind": $0.kind.rawValue, "value": $0.value, "id": $0.id.lowercasedText] },
             "businesses": try await store.businesses(in: tenantID).map { ["number": $0.number, "name": $0.name, "zone": $0.timeZone] as [String: Any] },
-            "accounts": try await store.accounts(in: tenantID).map { ["number": $0.number, "name": $0.name, "id": $0.id.uuidString.lowercased()] as [String: Any] },
-            "webhooks": try await store.webhooks(in: tenantID).map { ["id": $0.id.uuidString.lowercased(), "url": $0.url, "created": Self.shown($0.createdAt)] },
+            "accounts": try await store.accounts(in: tenantID).map { ["number": $0.number, "name": $0.name, "id": $0.id.lowercasedText] as [String: Any] },
+            "webhooks": try await store.webhooks(in: tenantID).map { ["id": $0.id.lowercasedText, "url": $0.url, "created": Self.shown($0.createdAt)] },
             "states": [("", "every state"), ("pending", "pending"), ("sent", "sent"), ("dead", "dead")].map {
                 ["value": $0.0, "label": $0.1, "selected": $0.0 == state] as [String: Any]
             },
             "outbox": outbox.map { entry in
                 [
-                    "id": entry.message.id.uuidString.lowercased(), "event": entry.message.event, "channel": entry.message.channel.rawValue,
+                    "id": entry.message.id.lowercasedText, "event": entry.message.event, "channel": entry.message.channel.rawValue,
                     "recipient": entry.message.recipient, "state": entry.state.rawValue, "attempts": entry.attempts,
                     "lastError": entry.lastError ?? "", "created": Self.shown(entry.createdAt), "retryable": entry.state != .sent,
                 ] as [String: Any]
@@ -73,7 +73,7 @@ extension Console {
         if let rollout {
             values["rollout"] = [
                 "credentials": try await store.credentials(surface: rollout.surface, in: tenantID).map {
-                    ["id": $0.id.uuidString.lowercased(), "name": $0.name]
+                    ["id": $0.id.lowercasedText, "name": $0.name]
                 }
             ]
         }
@@ -103,7 +103,7 @@ extension Console {
 
     func deleteWebhook(_ id: String) async throws -> Response {
         let session = try administrator()
-        guard let id = UUID(uuidString: id), try await store.deleteWebhook(id, in: session.principal.tenantID) else {
+        guard let id = UUID(text: id), try await store.deleteWebhook(id, in: session.principal.tenantID) else {
             throw TaskportError.notFound("No such webhook in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")
@@ -111,7 +111,7 @@ extension Console {
 
     func retryMessage(_ id: String) async throws -> Response {
         let session = try administrator()
-        guard let id = UUID(uuidString: id), try await store.retryMessage(id, in: session.principal.tenantID, at: .now()) else {
+        guard let id = UUID(text: id), try await store.retryMessage(id, in: session.principal.tenantID, at: .now()) else {
             throw TaskportError.notFound("No pending or dead message with this id in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")
@@ -122,7 +122,7 @@ extension Console {
         var request = request
         let form = try await ConsoleForm.read(&request)
         let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(name.count), let userID = UUID(uuidString: form["user"] ?? ""),
+        guard (1...200).contains(name.count), let userID = UUID(text: form["user"] ?? ""),
             try await store.user(userID, in: session.principal.tenantID) != nil
         else {
             return try await admin(request, problem: "A key needs a name (1 to 200 characters) and a user of this tenant. Nothing was made.", status: .badRequest)
@@ -134,7 +134,7 @@ extension Console {
 
     func revokeAPIKey(_ id: String) async throws -> Response {
         let session = try administrator()
-        guard let id = UUID(uuidString: id), try await store.revokeAPIKey(id, in: session.principal.tenantID) else {
+        guard let id = UUID(text: id), try await store.revokeAPIKey(id, in: session.principal.tenantID) else {
             throw TaskportError.notFound("No live API key with this id in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")
@@ -146,7 +146,7 @@ extension Console {
         guard let rollout else { throw TaskportError.notFound("Rollout is not served here") }
         var request = request
         let form = try await ConsoleForm.read(&request)
-        guard let userID = UUID(uuidString: form["user"] ?? ""), let user = try await store.user(userID, in: session.principal.tenantID),
+        guard let userID = UUID(text: form["user"] ?? ""), let user = try await store.user(userID, in: session.principal.tenantID),
             let days = Int(form["days"] ?? ""), (1...3650).contains(days)
         else {
             return try await admin(request, problem: "A token needs a user of this tenant and 1 to 3650 days. Nothing was made.", status: .badRequest)
@@ -154,13 +154,13 @@ extension Console {
         let minted = try await rollout.mint(Principal(tenantID: session.principal.tenantID, user: user), TimeInterval(days) * 86_400)
         return try await admin(
             request, notice: "Rollout token made for \(user.email), valid \(days) days.",
-            newToken: (minted.token, minted.credential.id.uuidString.lowercased())
+            newToken: (minted.token, minted.credential.id.lowercasedText)
         )
     }
 
     func revokeRolloutCredential(_ id: String) async throws -> Response {
         let session = try administrator()
-        guard let rollout, let id = UUID(uuidString: id), try await rollout.revoke(id, session.principal.tenantID) else {
+        guard let rollout, let id = UUID(text: id), try await rollout.revoke(id, session.principal.tenantID) else {
             throw TaskportError.notFound("No live Rollout credential with this id in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")

@@ -28,7 +28,7 @@ extension Console {
 
     func deleteAttribute(_ id: String) async throws -> Response {
         let session = try administrator()
-        guard let id = UUID(uuidString: id), try await store.deleteAttribute(id, in: session.principal.tenantID) else {
+        guard let id = UUID(text: id), try await store.deleteAttribute(id, in: session.principal.tenantID) else {
             throw TaskportError.notFound("No such attribute in this tenant")
         }
         return ConsolePages.seeOther("/console/admin")

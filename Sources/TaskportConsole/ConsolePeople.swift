@@ -35,8 +35,8 @@ extension Console {
                 ["name": role, "field": Self.roleField(role), "held": user.roles.contains(role)] as [String: Any]
             },
             "keptRoles": kept.isEmpty ? nil : kept.joined(separator: ", "),
-            "memberOf": teams.filter { $0.memberIDs.contains(user.id) }.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name] },
-            "otherTeams": others.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name] },
+            "memberOf": teams.filter { $0.memberIDs.contains(user.id) }.map { ["id": $0.id.lowercasedText, "name": $0.name] },
+            "otherTeams": others.map { ["id": $0.id.lowercasedText, "name": $0.name] },
             "canJoin": !others.isEmpty,
             "notice": notice, "problem": problem,
         ]
@@ -118,7 +118,7 @@ extension Console {
         var request = request
         let form = try await ConsoleForm.read(&request)
         let tenantID = session.principal.tenantID
-        guard let teamID = UUID(uuidString: form["team"] ?? ""), let team = try await store.team(teamID, in: tenantID) else {
+        guard let teamID = UUID(text: form["team"] ?? ""), let team = try await store.team(teamID, in: tenantID) else {
             return try await userPage(number, problem: "Choose a team of this tenant. Nothing was changed.", status: .badRequest)
         }
         try await store.addMember(user.id, toTeam: team.id, in: tenantID)
@@ -129,7 +129,7 @@ extension Console {
         let session = try administrator()
         let user = try await person(number, session)
         let tenantID = session.principal.tenantID
-        guard let teamID = UUID(uuidString: team), try await store.removeMember(user.id, fromTeam: teamID, in: tenantID) else {
+        guard let teamID = UUID(text: team), try await store.removeMember(user.id, fromTeam: teamID, in: tenantID) else {
             throw TaskportError.notFound("The user is not a member of such a team")
         }
         return try await userPage(number, notice: "\(user.email) has left the team; its tasks stay with the team.")

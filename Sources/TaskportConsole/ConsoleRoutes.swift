@@ -270,7 +270,7 @@ struct Console: Sendable {
             let record = try await view.record(task)
             renderings.append(["surface": view.surface, "json": Self.pretty(.object(record)), "open": index == 0])
         }
-        let current = task.content.assignee.map { "\($0.kind.rawValue):\($0.id.uuidString.lowercased())" } ?? ""
+        let current = task.content.assignee.map { "\($0.kind.rawValue):\($0.id.lowercasedText)" } ?? ""
         return pages.page(
             "task",
             [
@@ -420,7 +420,7 @@ struct Console: Sendable {
     /// `user:<uuid>` or `team:<uuid>`, as the assignee menus send them.
     static func assignee(_ text: String) -> (Assignee.Kind, UUID)? {
         let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let kind = Assignee.Kind(rawValue: String(parts[0])), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        guard parts.count == 2, let kind = Assignee.Kind(rawValue: String(parts[0])), let id = UUID(text: String(parts[1])) else { return nil }
         return (kind, id)
     }
 
@@ -448,15 +448,15 @@ struct Console: Sendable {
     static func fields(_ task: TaskRecord, _ names: Names) -> [[String: String]] {
         let content = task.content
         let rows: [(String, String)] = [
-            ("Id", task.id.uuidString.lowercased()), ("Number", String(task.number)), ("Title", content.title),
+            ("Id", task.id.lowercasedText), ("Number", String(task.number)), ("Title", content.title),
             ("Notes", content.notes ?? ""), ("Type", content.type ?? ""), ("Status", content.status ?? ""),
             ("Priority", content.priority ?? ""), ("Completed", content.completed ? "yes" : "no"), ("Due", due(content)),
             ("Time zone", content.timeZone ?? ""), ("Assignee", names.assignee(content.assignee)),
-            ("Assigned by", content.assignedByID.map { names.users[$0] ?? $0.uuidString.lowercased() } ?? ""),
+            ("Assigned by", content.assignedByID.map { names.users[$0] ?? $0.lowercasedText } ?? ""),
             ("Assignment comment", content.assignmentComment ?? ""),
-            ("Responsible", content.responsibleID.map { names.users[$0] ?? $0.uuidString.lowercased() } ?? ""),
+            ("Responsible", content.responsibleID.map { names.users[$0] ?? $0.lowercasedText } ?? ""),
             ("Subject", content.subjectID ?? ""), ("Scope", content.scopeID ?? ""),
-            ("Activity", content.activityID?.uuidString.lowercased() ?? ""), ("Attachments", content.attachments.joined(separator: "\n")),
+            ("Activity", content.activityID?.lowercasedText ?? ""), ("Attachments", content.attachments.joined(separator: "\n")),
             ("Metadata", content.metadata.isEmpty ? "" : pretty(.object(content.metadata))),
             ("Notify by email", content.notifyByEmail ? "yes" : "no"), ("Reminded", content.reminded ? "yes" : "no"),
             ("Visible to everyone", content.visibleToEveryone ? "yes" : "no"), ("List item", content.listItemID ?? ""),
@@ -477,11 +477,11 @@ struct Names {
         var names = Names()
         for user in try await store.users(in: tenantID) {
             names.users[user.id] = user.name
-            names.menu.append(("user:\(user.id.uuidString.lowercased())", "\(user.name) <\(user.email)>"))
+            names.menu.append(("user:\(user.id.lowercasedText)", "\(user.name) <\(user.email)>"))
         }
         for team in try await store.teams(in: tenantID) {
             names.teams[team.id] = team.name
-            names.menu.append(("team:\(team.id.uuidString.lowercased())", "\(team.name) (team)"))
+            names.menu.append(("team:\(team.id.lowercasedText)", "\(team.name) (team)"))
         }
         return names
     }
@@ -489,8 +489,8 @@ struct Names {
     func assignee(_ assignee: Assignee?) -> String {
         guard let assignee else { return "" }
         switch assignee.kind {
-        case .user: return users[assignee.id] ?? assignee.id.uuidString.lowercased()
-        case .team: return (teams[assignee.id].map { "\($0) (team)" }) ?? assignee.id.uuidString.lowercased()
+        case .user: return users[assignee.id] ?? assignee.id.lowercasedText
+        case .team: return (teams[assignee.id].map { "\($0) (team)" }) ?? assignee.id.lowercasedText
         }
     }
 

@@ -17,7 +17,7 @@ public struct Account: Sendable, Hashable {
     }
 
     /// How a task names its account as subject.
-    public var subjectID: String { id.uuidString.lowercased() }
+    public var subjectID: String { id.lowercasedText }
 }
 
 /// A place a tenant runs (Nexudus's business, a location); tasks can live in one (their scope),
@@ -40,7 +40,7 @@ public struct Business: Sendable, Hashable {
     }
 
     /// How a task names its business as scope.
-    public var scopeID: String { id.uuidString.lowercased() }
+    public var scopeID: String { id.lowercasedText }
 }
 
 /// Something that happened with an account (a call, a meeting); a task can be linked to one.

@@ -99,7 +99,7 @@ extension JSONValue {
     public init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
     public init(_ value: Bool) { self = .bool(value) }
     public init(_ value: Int64?) { self = value.map(JSONValue.integer) ?? .null }
-    public init(_ value: UUID?) { self = value.map { .string($0.uuidString.lowercased()) } ?? .null }
+    public init(_ value: UUID?) { self = value.map { .string($0.lowercasedText) } ?? .null }
     public init(_ value: Timestamp?) { self = value.map { .string($0.rfc3339) } ?? .null }
     public init(_ value: [String]) { self = .array(value.map(JSONValue.string)) }
 }

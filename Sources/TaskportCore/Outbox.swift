@@ -72,13 +72,13 @@ public struct OutboxCursor: Sendable, Hashable {
     /// Reads the text form; nil for anything else.
     public init?(text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count <= 20, let micros = Int64(parts[0]), micros >= 0, let id = UUID(uuidString: String(parts[1])) else {
+        guard parts.count == 2, parts[0].count <= 20, let micros = Int64(parts[0]), micros >= 0, let id = UUID(text: String(parts[1])) else {
             return nil
         }
         self.init(createdAt: Timestamp(microseconds: micros), id: id)
     }
 
-    public var text: String { "\(createdAt.microseconds).\(id.uuidString.lowercased())" }
+    public var text: String { "\(createdAt.microseconds).\(id.lowercasedText)" }
 }
 
 extension OutboxStore {

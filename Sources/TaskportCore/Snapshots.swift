@@ -90,7 +90,7 @@ public enum Snapshots {
             throw TaskportError.notFound("No snapshot named '\(name)'")
         }
         let (_, rows) = try TenantArchive.read(lines: text.split(separator: "\n"), format: format, versions: 1...version, tables: tables)
-        guard case .string(let id)? = rows.first?.values["id"], id == tenant.id.uuidString.lowercased() else {
+        guard case .string(let id)? = rows.first?.values["id"], id == tenant.id.lowercasedText else {
             throw TaskportError.conflict("The snapshot '\(name)' is of another tenant")
         }
         try await store.replaceTenant(tenant.id, tables: tables, with: rows)

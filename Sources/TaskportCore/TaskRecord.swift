@@ -99,7 +99,7 @@ public enum TaskReference: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         if let number = Int64(text), number > 0 {
             self = .number(number)
-        } else if let id = UUID(uuidString: String(text)) {
+        } else if let id = UUID(text: String(text)) {
             self = .id(id)
         } else {
             return nil
@@ -108,7 +108,7 @@ public enum TaskReference: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .id(let id): id.uuidString.lowercased()
+        case .id(let id): id.lowercasedText
         case .number(let number): String(number)
         }
     }

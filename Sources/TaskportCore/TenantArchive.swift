@@ -193,7 +193,7 @@ extension JSONValue {
     func fits(_ kind: TenantArchive.Kind) -> Bool {
         switch (self, kind) {
         case (.null, _): true
-        case (.string(let text), .uuid): UUID(uuidString: text) != nil && text == text.lowercased()
+        case (.string(let text), .uuid): UUID(text: text) != nil && text == text.lowercased()
         case (.string, .text), (.integer, .integer), (.bool, .boolean): true
         default: false
         }

@@ -35,9 +35,9 @@ public enum EmailText {
             return nil
         }
         lines.append("")
-        lines.append("Task \(text("taskId") ?? entry.taskID?.uuidString.lowercased() ?? "")")
+        lines.append("Task \(text("taskId") ?? entry.taskID?.lowercasedText ?? "")")
         return Email(
-            messageID: "\(message.id.uuidString.lowercased())@taskport", from: sender, to: [message.recipient],
+            messageID: "\(message.id.lowercasedText)@taskport", from: sender, to: [message.recipient],
             subject: subject, text: lines.joined(separator: "\n"), headers: [("X-Taskport-Event", message.event)]
         )
     }

@@ -118,7 +118,7 @@ public struct OutboxDelivery: Service {
                 }
                 try await smtp.send(email)
             case .webhook:
-                guard let id = UUID(uuidString: message.recipient), let webhook = try await store.webhook(id) else {
+                guard let id = UUID(text: message.recipient), let webhook = try await store.webhook(id) else {
                     throw DeliveryFailure(reason: "the webhook was deleted", permanent: true)
                 }
                 try await webhooks.deliver(message, to: webhook)

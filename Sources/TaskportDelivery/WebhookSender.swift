@@ -31,7 +31,7 @@ public struct WebhookSender: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Taskport-Webhooks")
-        request.headers.add(name: "Taskport-Delivery", value: message.id.uuidString.lowercased())
+        request.headers.add(name: "Taskport-Delivery", value: message.id.lowercasedText)
         request.headers.add(name: "Taskport-Event", value: message.event)
         request.headers.add(name: "Taskport-Signature", value: Self.signature(body: body, secret: webhook.secret, at: now))
         request.body = .bytes(ByteBuffer(bytes: body))

@@ -71,14 +71,14 @@ public final class FaultInjector: RequestGate {
                 }
                 spentLocally(rule, caller.tenantID, none: false)
             }
-            RequestRecord.injected("rule \(rule.id.uuidString.lowercased()): \(rule.effect.summary)")
+            RequestRecord.injected("rule \(rule.id.lowercasedText): \(rule.effect.summary)")
             switch rule.effect {
             case .latency(let milliseconds):
                 try await Task.sleep(for: .milliseconds(milliseconds))
             case .status(let code, let retryAfter):
                 let status = HTTPResponse.Status(code: code)
                 throw TaskportError.injected(
-                    status: code, "\(status.reasonPhrase) (injected by fault rule \(rule.id.uuidString.lowercased()))",
+                    status: code, "\(status.reasonPhrase) (injected by fault rule \(rule.id.lowercasedText))",
                     retryAfter: retryAfter ?? (code == 429 || code == 503 ? 1 : nil)
                 )
             case .drop:

@@ -30,12 +30,12 @@ public enum AssignmentNotices {
             OutboxMessage(
                 channel: .email, recipient: recipient.email, event: "task.assigned",
                 payload: [
-                    "taskId": .string(current.id.uuidString.lowercased()),
+                    "taskId": .string(current.id.lowercasedText),
                     "taskTitle": .string(current.content.title),
                     "assigneeType": .string(assignee.kind == .user ? "USER" : "TEAM"),
-                    "assigneeId": .string(assignee.id.uuidString.lowercased()),
+                    "assigneeId": .string(assignee.id.lowercasedText),
                     "assigneeName": .string(assigneeName),
-                    "assignedById": .string(assigner.uuidString.lowercased()),
+                    "assignedById": .string(assigner.lowercasedText),
                     "assignedByName": JSONValue(assignerName),
                     "comment": JSONValue(comment),
                     "recipientName": .string(recipient.name),

@@ -113,8 +113,8 @@ public struct TokenAuthority: Sendable {
     /// A token for the principal that expires after `lifetime` seconds, good on `surface` only.
     public func issue(for principal: Principal, lifetime: TimeInterval, surface: String? = nil, now: Date = Date()) async throws -> String {
         let claims = AccessTokenClaims(
-            sub: SubjectClaim(value: principal.user.id.uuidString.lowercased()),
-            tid: principal.tenantID.uuidString.lowercased(),
+            sub: SubjectClaim(value: principal.user.id.lowercasedText),
+            tid: principal.tenantID.lowercasedText,
             iss: IssuerClaim(value: Self.issuer),
             iat: IssuedAtClaim(value: now),
             exp: ExpirationClaim(value: now.addingTimeInterval(lifetime)),
@@ -146,7 +146,7 @@ public struct TokenAuthority: Sendable {
         if let audience = claims.aud, audience != surface {
             throw TaskportError.unauthenticated("The token was issued for another API (\(audience))")
         }
-        guard let tenantID = UUID(uuidString: claims.tid), let userID = UUID(uuidString: claims.userID),
+        guard let tenantID = UUID(text: claims.tid), let userID = UUID(text: claims.userID),
             let user = try await directory.user(userID, in: tenantID)
         else { throw TaskportError.unauthenticated("The token's user does not exist") }
         guard !user.isDisabled else { throw TaskportError.unauthenticated("The token's user is disabled") }

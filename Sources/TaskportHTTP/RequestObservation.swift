@@ -181,7 +181,7 @@ public struct AccessLog: RequestObserver {
         if let bytes = request.bytes { metadata["bytes"] = "\(bytes)" }
         if let surface = request.surface { metadata["surface"] = "\(surface)" }
         if let caller = request.caller {
-            metadata["tenant"] = "\(caller.tenantID.uuidString.lowercased())"
+            metadata["tenant"] = "\(caller.tenantID.lowercasedText)"
             metadata["user"] = "\(caller.userNumber)"
             metadata["credential"] = "\(caller.credential)"
         }

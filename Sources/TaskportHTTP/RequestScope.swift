@@ -55,7 +55,7 @@ public struct TaskView: Sendable {
     ) -> TaskView {
         TaskView(
             surface: surface,
-            id: { .string($0.id.uuidString.lowercased()) },
+            id: { .string($0.id.lowercasedText) },
             record: { task in try JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(try await render(task))) }
         )
     }

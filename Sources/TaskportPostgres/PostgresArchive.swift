@@ -98,7 +98,7 @@ extension PostgresStore: ArchiveStore {
                 let first = binds.count + 1
                 for column in table.columns {
                     switch (row.values[column.name] ?? .null, column.kind) {
-                    case (.string(let text), .uuid): binds.append(UUID(uuidString: text))
+                    case (.string(let text), .uuid): binds.append(UUID(text: text))
                     case (.string(let text), _): binds.append(text)
                     case (.integer(let number), _): binds.append(number)
                     case (.bool(let flag), _): binds.append(flag)

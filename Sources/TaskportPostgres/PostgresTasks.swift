@@ -277,7 +277,7 @@ struct Filter {
 }
 
 extension UUID {
-    var text: String { uuidString.lowercased() }
+    var text: String { lowercasedText }
 }
 
 // MARK: - The task row

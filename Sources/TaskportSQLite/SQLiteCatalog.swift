@@ -93,7 +93,7 @@ extension SQLiteStore: CatalogStore {
     public func activity(_ id: UUID, in tenantID: UUID) async throws -> Activity? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT account_id, name FROM activities WHERE id = ? AND tenant_id = ?", arguments: [id.text, tenantID.text])
-                .map { Activity(id: id, tenantID: tenantID, accountID: ($0["account_id"] as String?).flatMap { UUID(uuidString: $0) }, name: $0["name"]) }
+                .map { Activity(id: id, tenantID: tenantID, accountID: ($0["account_id"] as String?).flatMap { UUID(text: $0) }, name: $0["name"]) }
         }
     }
 

@@ -394,7 +394,7 @@ extension SQLiteStore: DirectoryStore {
                 )
                 return Team(
                     id: try storedUUID(id), tenantID: try storedUUID(row["tenant_id"]), name: row["name"],
-                    memberIDs: members.compactMap { UUID(uuidString: $0) }
+                    memberIDs: members.compactMap { UUID(text: $0) }
                 )
             }
         }

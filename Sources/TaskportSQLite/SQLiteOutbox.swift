@@ -194,7 +194,7 @@ extension SQLiteStore: OutboxStore {
                 recipient: row["recipient"], event: row["event"], payload: try StoredJSON.decode(JSONObject.self, from: row["payload"])
             ),
             tenantID: try storedUUID(row["tenant_id"]),
-            taskID: (row["task_id"] as String?).flatMap { UUID(uuidString: $0) },
+            taskID: (row["task_id"] as String?).flatMap { UUID(text: $0) },
             state: OutboxState(rawValue: row["state"]) ?? .pending,
             attempts: row["attempts"], lastError: row["last_error"],
             createdAt: Timestamp(microseconds: row["created_at"]), availableAt: Timestamp(microseconds: row["available_at"])

@@ -129,7 +129,7 @@ extension SQLiteStore: TaskStore {
                     """,
                 arguments: [tenantID.text] + StatementArguments(taskIDs.map(\.text))
             ) {
-                if let id = UUID(uuidString: row[0]), let surface: String = row[1] { surfaces[id] = surface }
+                if let id = (row[0] as String?).flatMap { UUID(text: $0) }, let surface: String = row[1] { surfaces[id] = surface }
             }
             return surfaces
         }
@@ -201,7 +201,7 @@ extension SQLiteStore: TaskStore {
                     id: row["id"], taskID: task.id, version: row["version"],
                     action: AuditAction(rawValue: row["action"]) ?? .updated,
                     at: Timestamp(microseconds: row["at"]),
-                    actor: Actor(userID: (row["actor_id"] as String?).flatMap { UUID(uuidString: $0) }, name: row["actor_name"], surface: row["surface"]),
+                    actor: Actor(userID: (row["actor_id"] as String?).flatMap { UUID(text: $0) }, name: row["actor_name"], surface: row["surface"]),
                     changes: try StoredJSON.decode([FieldChange].self, from: row["changes"]),
                     comment: row["comment"]
                 )
@@ -353,7 +353,7 @@ enum TaskColumns {
     static func record(_ row: Row) throws -> TaskRecord {
         func value<T: DatabaseValueConvertible>(_ column: Column) -> T { row[column.rawValue] }
         func optional<T: DatabaseValueConvertible>(_ column: Column) -> T? { row[column.rawValue] }
-        func uuid(_ column: Column) -> UUID? { (optional(column) as String?).flatMap { UUID(uuidString: $0) } }
+        func uuid(_ column: Column) -> UUID? { (optional(column) as String?).flatMap { UUID(text: $0) } }
         var content = TaskContent(title: value(.title))
         content.notes = optional(.notes)
         content.type = optional(.type)
@@ -396,13 +396,13 @@ enum TaskColumns {
 
 extension UUID {
     /// The stored form: lowercase, hyphenated.
-    var text: String { uuidString.lowercased() }
+    var text: String { lowercasedText }
 }
 
 /// A UUID read back from a text column; one that does not parse is a fault of the file, thrown
 /// rather than trapped on, so one bad row cannot stop the server.
 func storedUUID(_ text: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else {
+    guard let id = UUID(text: text) else {
         throw StoredValueError(description: "'\(text)' in the database is not a UUID")
     }
     return id

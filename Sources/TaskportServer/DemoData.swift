@@ -85,21 +85,21 @@ public enum DemoData {
         }
         if rollout == nil {
             let minted = try await RolloutCredentials.mint(for: principal, in: store, lifetime: RolloutCredentials.demoLifetime)
-            rollout = Credentials.Rollout(bearer: minted.token, credentialId: minted.credential.id.uuidString.lowercased())
+            rollout = Credentials.Rollout(bearer: minted.token, credentialId: minted.credential.id.lowercasedText)
         }
         guard let bob = try await store.user(email: "bob@demo.taskport.test", in: tenant.id),
             let support = try await store.team(named: "Support", in: tenant.id)
         else { throw TaskportError.notFound("The demo tenant exists but its user bob or team Support does not") }
         let maxsight = Credentials.Maxsight(
             apiKey: try await reuseOrMakeKey(previous?.maxsight?.apiKey, named: "demo-maxsight", for: alice, in: store),
-            userId: bob.id.uuidString.lowercased(), teamId: support.id.uuidString.lowercased()
+            userId: bob.id.lowercasedText, teamId: support.id.lowercasedText
         )
         guard let acme = try await store.accounts(in: tenant.id).first(where: { $0.name == "Acme Corp" }) else {
             throw TaskportError.notFound("The demo tenant exists but its account Acme Corp does not")
         }
         let thena = Credentials.Thena(
             apiKey: try await reuseOrMakeKey(previous?.thena?.apiKey, named: "demo-thena", for: alice, in: store),
-            accountId: acme.id.uuidString.lowercased()
+            accountId: acme.id.lowercasedText
         )
         var business = try await store.businesses(in: tenant.id).first(where: { $0.name == businessName })
         if business == nil {
@@ -111,7 +111,7 @@ public enum DemoData {
             businessId: business.number, coworkerId: acme.number, responsibleId: alice.number
         )
         return Credentials(
-            baseURL: baseURL, tenantId: tenant.id.uuidString.lowercased(),
+            baseURL: baseURL, tenantId: tenant.id.lowercasedText,
             console: Credentials.Console(url: baseURL + "/console", email: alice.email, password: nexudusPassword),
             native: .init(apiKey: apiKey), rollout: rollout,
             maxsight: maxsight, thena: thena, nexudus: nexudus
@@ -192,7 +192,7 @@ public enum DemoData {
         renewal.priority = "High"
         renewal.type = "Call"
         renewal.status = "Open"
-        renewal.subjectID = acme.id.uuidString.lowercased()
+        renewal.subjectID = acme.id.lowercasedText
         var invoices = TaskContent(title: "Reconcile October invoices")
         invoices.assignee = .team(support.id)
         invoices.dueAt = Timestamp(microseconds: now.microseconds + 3 * day)

@@ -24,7 +24,7 @@ public enum RolloutCredentials {
 
     /// Whether a token and credential id still authenticate as the principal.
     static func isValid(_ token: String, _ credentialID: String, for principal: Principal, in store: any DirectoryStore) async throws -> Bool {
-        guard let id = UUID(uuidString: credentialID),
+        guard let id = UUID(text: credentialID),
             try await store.credential(id, surface: RolloutSurface.name, in: principal.tenantID) != nil,
             let holder = try? await TokenAuthority.load(from: store).principal(for: token, on: RolloutSurface.name, in: store)
         else { return false }

@@ -326,3 +326,33 @@ import Testing
         #expect(stored.hasPrefix(#"[{"name":"Content-Type","value":"application/json"}"#))
     }
 }
+
+@Suite struct UUIDTextTests {
+    /// Written as Foundation writes it, lower-cased; read back whatever the case.
+    @Test func writesAndReadsAsFoundationDoes() throws {
+        for _ in 0..<2_000 {
+            let id = UUID()
+            #expect(id.lowercasedText == id.uuidString.lowercased())
+            #expect(UUID(text: id.lowercasedText) == id)
+            #expect(UUID(text: id.uuidString) == id)
+            #expect(UUID(text: id.uuidString[...]) == id)
+        }
+        #expect(UUID(text: "00000000-0000-0000-0000-000000000000")?.lowercasedText == "00000000-0000-0000-0000-000000000000")
+        #expect(UUID(text: "FFFFFFFF-ffff-FfFf-0123-456789abcdef")?.lowercasedText == "ffffffff-ffff-ffff-0123-456789abcdef")
+    }
+
+    /// Anything but the hyphenated form with 32 hex digits is no UUID (Foundation's `sscanf` lets a
+    /// sign or a space stand in a pair of digits; this does not).
+    @Test func refusesWhatFoundationRefuses() {
+        let id = UUID().lowercasedText
+        let refused = [
+            "", "1", String(id.dropLast()), id + "0", id.replacingOccurrences(of: "-", with: ""), "{\(id)}",
+            " " + String(id.dropFirst()), String(id.dropLast()) + "g", String(id.dropLast()) + "é",
+            "0000000-00000-0000-0000-000000000000", "00000000-0000-0000-0000-00000000000\u{0}", "00000000+0000-0000-0000-000000000000",
+            "0000000000000-0000-0000-000000000000", "+0000000-0000-0000-0000-000000000000",
+        ]
+        for text in refused {
+            #expect(UUID(text: text) == nil, "\(text)")
+        }
+    }
+}

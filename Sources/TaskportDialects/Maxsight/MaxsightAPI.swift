@@ -54,7 +54,7 @@ struct MaxsightAPI: APIProtocol {
         case let status?: query.status = status
         }
         if let assignee = parameters.assignedToId {
-            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigned_to_id: is not a user or team id") }
+            guard let id = UUID(text: assignee) else { throw TaskportError.malformed("assigned_to_id: is not a user or team id") }
             query.assigneeID = id
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)

@@ -29,7 +29,7 @@ package struct MaxsightTask: Encodable, Hashable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         let task = record.content
         let none: String? = nil
-        try container.encode(record.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(record.id.lowercasedText, forKey: .id)
         try container.encode(task.subjectID, forKey: .entity_id)
         try container.encode(task.scopeID, forKey: .institution_id)
         for key in [CodingKeys.assessment_id, .assessment_template_id, .workflow_instance_id, .microfrontend_id, .name, .step_name, .locked_at] {
@@ -43,8 +43,8 @@ package struct MaxsightTask: Encodable, Hashable, Sendable {
         try container.encode(record.updatedAt, forKey: .updated_at)
         if let assignee = task.assignee {
             var assignment = container.nestedContainer(keyedBy: AssignmentKeys.self, forKey: .assignment)
-            try assignment.encode(task.assignedByID?.uuidString.lowercased(), forKey: .assigned_by_id)
-            try assignment.encode(assignee.id.uuidString.lowercased(), forKey: .assigned_to_id)
+            try assignment.encode(task.assignedByID?.lowercasedText, forKey: .assigned_by_id)
+            try assignment.encode(assignee.id.lowercasedText, forKey: .assigned_to_id)
             try assignment.encode(assignee.kind == .user ? "USER" : "TEAM", forKey: .assigned_to_type)
             try assignment.encode(task.assignmentComment, forKey: .assignment_comment)
         } else {
@@ -125,7 +125,7 @@ package struct MaxsightAssignmentRequest: Decodable, Hashable, Sendable {
 
     static func id(_ container: KeyedDecodingContainer<Member>, _ name: String, in object: String) throws -> UUID {
         let text = try string(container, name, in: object)
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(text: text) else {
             throw TaskportError.invalid([FieldProblem("\(object).\(name)", "'\(text)' is not a user or team of this tenant")])
         }
         return id

@@ -91,7 +91,7 @@ package struct NativeAPI: APIProtocol {
         query.dueAfter = parameters.dueAfter
         query.updatedSince = parameters.updatedSince
         if let assignee = parameters.assigneeId {
-            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assigneeId: is not a UUID") }
+            guard let id = UUID(text: assignee) else { throw TaskportError.malformed("assigneeId: is not a UUID") }
             query.assigneeID = id
         }
         let page = try await store.tasks(matching: query, in: principal.tenantID)
@@ -106,7 +106,7 @@ package struct NativeAPI: APIProtocol {
         )
         return .created(
             .init(
-                headers: .init(eTag: EntityTag.of(task), location: "/v1/tasks/\(task.id.uuidString.lowercased())"),
+                headers: .init(eTag: EntityTag.of(task), location: "/v1/tasks/\(task.id.lowercasedText)"),
                 body: .json(NativeTask(task))
             )
         )
@@ -186,7 +186,7 @@ package struct NativeAPI: APIProtocol {
 
     package func deleteTaskAttribute(_ input: Operations.DeleteTaskAttribute.Input) async throws -> Operations.DeleteTaskAttribute.Output {
         let principal = try RequestScope.caller()
-        guard let id = UUID(uuidString: input.path.attributeId), try await store.deleteAttribute(id, in: principal.tenantID) else {
+        guard let id = UUID(text: input.path.attributeId), try await store.deleteAttribute(id, in: principal.tenantID) else {
             throw TaskportError.notFound("Task attribute not found")
         }
         return .noContent(.init())
@@ -196,7 +196,7 @@ package struct NativeAPI: APIProtocol {
 extension Components.Schemas.TaskAttribute {
     init(_ attribute: TaskAttribute) {
         self.init(
-            id: attribute.id.uuidString.lowercased(), kind: .init(rawValue: attribute.kind.rawValue) ?? ._type,
+            id: attribute.id.lowercasedText, kind: .init(rawValue: attribute.kind.rawValue) ?? ._type,
             value: attribute.value, configuration: attribute.configuration
         )
     }
@@ -236,7 +236,7 @@ extension NativeAPI {
 
     package func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
         let principal = try administrator()
-        guard let id = UUID(uuidString: input.path.webhookId), try await store.deleteWebhook(id, in: principal.tenantID) else {
+        guard let id = UUID(text: input.path.webhookId), try await store.deleteWebhook(id, in: principal.tenantID) else {
             throw TaskportError.notFound("Webhook not found")
         }
         return .noContent(.init())
@@ -244,7 +244,7 @@ extension NativeAPI {
 
     /// A list's `taskId` filter, a task's UUID or its number: the task's id, or nil when no task has that number.
     func taskFilter(_ text: String, in tenantID: UUID) async throws -> UUID? {
-        if let id = UUID(uuidString: text) { return id }
+        if let id = UUID(text: text) { return id }
         guard let number = Int64(text), number > 0 else { throw TaskportError.malformed("taskId: a task's UUID or its number") }
         return try await store.task(.number(number), in: tenantID)?.id
     }
@@ -273,7 +273,7 @@ extension NativeAPI {
 
     package func retryOutboxMessage(_ input: Operations.RetryOutboxMessage.Input) async throws -> Operations.RetryOutboxMessage.Output {
         let principal = try administrator()
-        guard let id = UUID(uuidString: input.path.messageId), try await store.retryMessage(id, in: principal.tenantID, at: .now()) else {
+        guard let id = UUID(text: input.path.messageId), try await store.retryMessage(id, in: principal.tenantID, at: .now()) else {
             throw TaskportError.notFound("No pending or dead message with this id")
         }
         return .noContent(.init())
@@ -283,7 +283,7 @@ extension NativeAPI {
 extension Components.Schemas.Webhook {
     init(_ webhook: TaskportCore.Webhook, showingSecret: Bool) {
         self.init(
-            id: webhook.id.uuidString.lowercased(), url: webhook.url, secret: showingSecret ? webhook.secret : nil,
+            id: webhook.id.lowercasedText, url: webhook.url, secret: showingSecret ? webhook.secret : nil,
             createdAt: webhook.createdAt
         )
     }
@@ -347,7 +347,7 @@ extension Components.Schemas.JournalEntry {
         self.init(
             id: entry.id, at: entry.at, requestId: entry.requestID, surface: entry.surface, method: entry.method, path: entry.target,
             route: entry.route, status: entry.status, latencyMs: Double(entry.latencyMicroseconds) / 1000, credential: entry.credential,
-            userNumber: entry.userNumber, taskId: entry.taskID?.uuidString.lowercased(), fault: entry.fault,
+            userNumber: entry.userNumber, taskId: entry.taskID?.lowercasedText, fault: entry.fault,
             request: message(entry.requestHeaders, entry.requestBody), response: message(entry.responseHeaders, entry.responseBody)
         )
     }
@@ -357,8 +357,8 @@ extension Components.Schemas.OutboxMessage {
     init(_ entry: OutboxEntry) {
         let message = entry.message
         self.init(
-            id: message.id.uuidString.lowercased(), channel: .init(rawValue: message.channel.rawValue) ?? .email,
-            recipient: message.recipient, event: message.event, taskId: entry.taskID?.uuidString.lowercased(),
+            id: message.id.lowercasedText, channel: .init(rawValue: message.channel.rawValue) ?? .email,
+            recipient: message.recipient, event: message.event, taskId: entry.taskID?.lowercasedText,
             state: .init(rawValue: entry.state.rawValue) ?? .pending, attempts: entry.attempts, lastError: entry.lastError,
             createdAt: entry.createdAt, availableAt: entry.availableAt
         )
@@ -405,7 +405,7 @@ extension NativeAPI {
 
     package func deleteFaultRule(_ input: Operations.DeleteFaultRule.Input) async throws -> Operations.DeleteFaultRule.Output {
         let principal = try administrator()
-        guard let id = UUID(uuidString: input.path.ruleId), try await store.removeFaultRule(id, in: principal.tenantID) else {
+        guard let id = UUID(text: input.path.ruleId), try await store.removeFaultRule(id, in: principal.tenantID) else {
             throw TaskportError.notFound("No fault rule with this id")
         }
         await testing.faultRulesChanged()
@@ -477,7 +477,7 @@ extension Components.Schemas.FaultRule {
             effect = .drop
         }
         self.init(
-            id: rule.id.uuidString.lowercased(), surface: rule.match.surface, method: rule.match.method, path: rule.match.path,
+            id: rule.id.lowercasedText, surface: rule.match.surface, method: rule.match.method, path: rule.match.path,
             credential: rule.match.credential, effect: effect, latencyMs: latency, status: status, retryAfter: retryAfter,
             count: rule.remaining, share: rule.share, startsAt: rule.startsAt, endsAt: rule.endsAt, createdAt: rule.createdAt
         )

@@ -19,7 +19,7 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         let task = record.content
-        try container.encode(record.id.uuidString.lowercased(), forKey: .id)
+        try container.encode(record.id.lowercasedText, forKey: .id)
         try container.encode(record.number, forKey: .number)
         try container.encode(task.title, forKey: .title)
         try container.encode(task.notes, forKey: .notes)
@@ -31,12 +31,12 @@ package struct NativeTask: Encodable, Hashable, Sendable {
         try container.encode(task.timeZone, forKey: .timeZone)
         try container.encode(task.subjectID, forKey: .subjectId)
         try container.encode(task.scopeID, forKey: .scopeId)
-        try container.encode(task.activityID?.uuidString.lowercased(), forKey: .activityId)
+        try container.encode(task.activityID?.lowercasedText, forKey: .activityId)
         try container.encode(task.assignee.map(NativeAssignee.init), forKey: .assignee)
-        try container.encode(task.assignedByID?.uuidString.lowercased(), forKey: .assignedById)
+        try container.encode(task.assignedByID?.lowercasedText, forKey: .assignedById)
         try container.encode(task.assignmentComment, forKey: .assignmentComment)
-        try container.encode(task.responsibleID?.uuidString.lowercased(), forKey: .responsibleId)
-        try container.encode(record.creatorID?.uuidString.lowercased(), forKey: .creatorId)
+        try container.encode(task.responsibleID?.lowercasedText, forKey: .responsibleId)
+        try container.encode(record.creatorID?.lowercasedText, forKey: .creatorId)
         try container.encode(task.attachments, forKey: .attachments)
         try container.encode(task.metadata, forKey: .metadata)
         try container.encode(task.notifyByEmail, forKey: .notifyByEmail)
@@ -76,7 +76,7 @@ struct NativeAssignee: Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(type.rawValue, forKey: .type)
-        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(id.lowercasedText, forKey: .id)
     }
 
     var assignee: Assignee { Assignee(type, id) }
@@ -109,10 +109,10 @@ struct NativeAuditEntry: Encodable, Hashable, Sendable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(entry.id, forKey: .id)
-        try container.encode(entry.taskID.uuidString.lowercased(), forKey: .taskId)
+        try container.encode(entry.taskID.lowercasedText, forKey: .taskId)
         try container.encode(entry.action.rawValue, forKey: .action)
         try container.encode(entry.at, forKey: .at)
-        try container.encode(entry.actor.userID?.uuidString.lowercased(), forKey: .actorId)
+        try container.encode(entry.actor.userID?.lowercasedText, forKey: .actorId)
         try container.encode(entry.actor.name, forKey: .actorName)
         try container.encode(entry.actor.surface, forKey: .surface)
         try container.encode(entry.changes, forKey: .changes)
@@ -172,9 +172,9 @@ struct ReadOnlyMembers: Hashable, Sendable {
         case ("createdAt", .string(let text)), ("updatedAt", .string(let text)):
             return Timestamp(rfc3339: text) == nil ? FieldProblem(name, "is not an RFC 3339 date-time") : nil
         case ("createdAt", _), ("updatedAt", _): return FieldProblem(name, "must be an RFC 3339 date-time")
-        case ("id", .string(let text)): return UUID(uuidString: text) == nil ? FieldProblem(name, "is not a UUID") : nil
+        case ("id", .string(let text)): return UUID(text: text) == nil ? FieldProblem(name, "is not a UUID") : nil
         case ("id", _): return FieldProblem(name, "must be a UUID")
-        case (_, .string(let text)): return UUID(uuidString: text) == nil ? FieldProblem(name, "is not a UUID") : nil
+        case (_, .string(let text)): return UUID(text: text) == nil ? FieldProblem(name, "is not a UUID") : nil
         case (_, .null): return nil
         default: return FieldProblem(name, "must be a UUID or null")
         }
@@ -281,7 +281,7 @@ extension KeyedDecodingContainer where Key == AnyMember {
     }
 
     func decodeUUID(forKey key: AnyMember) throws -> UUID {
-        guard let id = UUID(uuidString: try decode(String.self, forKey: key)) else {
+        guard let id = UUID(text: try decode(String.self, forKey: key)) else {
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "is not a UUID")
         }
         return id

@@ -14,12 +14,12 @@ package struct NexudusReferences: Sendable {
     static func load(for tasks: [TaskRecord], in tenantID: UUID, from store: any DirectoryStore & CatalogStore) async throws -> Self {
         var references = NexudusReferences()
         for scope in Set(tasks.compactMap(\.content.scopeID)) {
-            if let id = UUID(uuidString: scope), let business = try await store.business(id, in: tenantID) {
+            if let id = UUID(text: scope), let business = try await store.business(id, in: tenantID) {
                 references.businesses[scope] = business
             }
         }
         for subject in Set(tasks.compactMap(\.content.subjectID)) {
-            if let id = UUID(uuidString: subject), let account = try await store.account(id, in: tenantID) {
+            if let id = UUID(text: subject), let account = try await store.account(id, in: tenantID) {
                 references.customers[subject] = account.number
             }
         }
@@ -70,7 +70,7 @@ package struct NexudusTask: Encodable, Hashable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         let task = record.content
         try container.encode(record.number, forKey: .Id)
-        try container.encode(record.id.uuidString.lowercased(), forKey: .UniqueId)
+        try container.encode(record.id.lowercasedText, forKey: .UniqueId)
         try container.encode(shownBusinessID, forKey: .BusinessId)
         try container.encode(shownCoworkerID, forKey: .CoworkerId)
         try container.encode(task.title, forKey: .Name)

@@ -57,7 +57,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[RolloutSurface.credentialHeader] else {
             throw TaskportError.unauthenticated("Missing X-Rollout-Credential-Id")
         }
-        guard let id = UUID(uuidString: header.trimmingCharacters(in: .whitespaces)),
+        guard let id = UUID(text: header.trimmingCharacters(in: .whitespaces)),
             try await directory.credential(id, surface: RolloutSurface.name, in: principal.tenantID) != nil
         else {
             throw TaskportError.unauthenticated("X-Rollout-Credential-Id names no credential of this account")
@@ -103,7 +103,7 @@ struct RolloutAPI: APIProtocol {
         query.completed = parameters.isCompleted
         if let person = parameters.personId { query.subjectID = person }
         if let assignee = parameters.assignedUserId {
-            guard let id = UUID(uuidString: assignee) else { throw TaskportError.malformed("assignedUserId: is not a user id") }
+            guard let id = UUID(text: assignee) else { throw TaskportError.malformed("assignedUserId: is not a user id") }
             query.assigneeID = id
         }
         if let since = parameters.updatedSince {
@@ -315,7 +315,7 @@ struct RolloutErrorEnvelope: ErrorEnvelope {
         case .text:
             return Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: .init(string: json)))
         case .multipart:
-            let boundary = "taskport-\(UUID().uuidString.lowercased())"
+            let boundary = "taskport-\(UUID().lowercasedText)"
             let body = "--\(boundary)\r\ncontent-disposition: form-data; name=\"errorMessage\"\r\ncontent-type: text/plain\r\n\r\n\(message)\r\n--\(boundary)--\r\n"
             return Response(
                 status: status, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],

@@ -33,7 +33,7 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
         let task = record.content
         let assignedUser = task.assignee?.kind == .user ? task.assignee?.id : nil
         return [
-            (.id, .string(record.id.uuidString.lowercased())),
+            (.id, .string(record.id.lowercasedText)),
             (.name, .string(task.title)),
             (.type, .string(task.type ?? "")),
             (.personId, JSONValue(task.subjectID)),
@@ -143,7 +143,7 @@ struct RolloutInput: Equatable {
         if let assignedUserId {
             if assignedUserId.isEmpty {
                 patch.append(.unassignUser)
-            } else if let id = UUID(uuidString: assignedUserId) {
+            } else if let id = UUID(text: assignedUserId) {
                 patch.append(.assignee(.user(id)))
             } else {
                 problems.append(FieldProblem("assignedUserId", "'\(assignedUserId)' is not a user of this account"))

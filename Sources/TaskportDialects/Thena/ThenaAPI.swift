@@ -75,13 +75,13 @@ struct ThenaAPI: APIProtocol {
         let fields = body.fields
         var problems: [FieldProblem] = []
         var account: Account?
-        if let id = fields.accountId.flatMap({ UUID(uuidString: $0) }) {
+        if let id = fields.accountId.flatMap({ UUID(text: $0) }) {
             account = try await store.account(id, in: principal.tenantID)
         }
         if account == nil { problems.append(FieldProblem("accountId", "no account '\(fields.accountId ?? "")' in this organization")) }
         let patch = try await edits(fields, to: nil, in: principal.tenantID, problems: problems)
         var content = patch.applied(to: TaskContent(title: ""), by: principal.user.id)
-        content.subjectID = account?.id.uuidString.lowercased()
+        content.subjectID = account?.id.lowercasedText
         let task = try await Self.fieldNames.renaming {
             try await store.create(TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: ThenaSurface.name)))
         }
@@ -172,11 +172,11 @@ struct ThenaAPI: APIProtocol {
             // A user of the organization, or a team: a task assigned to a team elsewhere shows its id.
             if assignee.isEmpty {
                 patch.append(.assignee(nil))
-            } else if let id = UUID(uuidString: assignee), let current = current?.assignee, current.id == id {
+            } else if let id = UUID(text: assignee), let current = current?.assignee, current.id == id {
                 patch.append(.assignee(current))
-            } else if let id = UUID(uuidString: assignee), try await store.user(id, in: tenantID) != nil {
+            } else if let id = UUID(text: assignee), try await store.user(id, in: tenantID) != nil {
                 patch.append(.assignee(.user(id)))
-            } else if let id = UUID(uuidString: assignee), try await store.team(id, in: tenantID) != nil {
+            } else if let id = UUID(text: assignee), try await store.team(id, in: tenantID) != nil {
                 patch.append(.assignee(.team(id)))
             } else {
                 problems.append(FieldProblem("assigneeId", "no user or team '\(assignee)' in this organization"))
@@ -185,9 +185,9 @@ struct ThenaAPI: APIProtocol {
         if let activity = fields.activityId {
             if activity.isEmpty {
                 patch.append(.activityID(nil))
-            } else if let id = UUID(uuidString: activity), id == current?.activityID {
+            } else if let id = UUID(text: activity), id == current?.activityID {
                 // Unchanged, even if the activity has gone since.
-            } else if let id = UUID(uuidString: activity), try await store.activity(id, in: tenantID) != nil {
+            } else if let id = UUID(text: activity), try await store.activity(id, in: tenantID) != nil {
                 patch.append(.activityID(id))
             } else {
                 problems.append(FieldProblem("activityId", "no activity '\(activity)' in this organization"))
@@ -245,7 +245,7 @@ struct ThenaAPI: APIProtocol {
     /// The names and configurations the answer for these tasks refers to.
     func context(for tasks: [TaskRecord], in tenantID: UUID) async throws -> ThenaContext {
         var context = ThenaContext(attributes: try await store.attributes(nil, in: tenantID), accounts: [:], creators: [:])
-        for id in Set(tasks.compactMap { $0.content.subjectID.flatMap { UUID(uuidString: $0) } }) {
+        for id in Set(tasks.compactMap { $0.content.subjectID.flatMap { UUID(text: $0) } }) {
             context.accounts[id] = try await store.account(id, in: tenantID)
         }
         for id in Set(tasks.compactMap(\.creatorID)) {

@@ -103,20 +103,20 @@ package struct ThenaTask: Encodable, Hashable, Sendable {
 
     init(_ record: TaskRecord, context: ThenaContext) {
         let task = record.content
-        let account = task.subjectID.flatMap { UUID(uuidString: $0) }.flatMap { context.accounts[$0] }
+        let account = task.subjectID.flatMap { UUID(text: $0) }.flatMap { context.accounts[$0] }
         let creator = record.creatorID.flatMap { context.creators[$0] }
         var members: JSONObject = [
-            "id": .string(record.id.uuidString.lowercased()),
+            "id": .string(record.id.lowercasedText),
             "accountId": .string(task.subjectID ?? ""),
             "account": .string(account?.name ?? ""),
-            "activityId": .string(task.activityID?.uuidString.lowercased() ?? ""),
+            "activityId": .string(task.activityID?.lowercasedText ?? ""),
             "title": .string(task.title),
             "description": .string(task.notes ?? ""),
-            "assigneeId": .string(task.assignee?.id.uuidString.lowercased() ?? ""),
+            "assigneeId": .string(task.assignee?.id.lowercasedText ?? ""),
             "attachments": JSONValue(task.attachments),
             "isActive": .bool(true),
             "creator": .string(creator?.name ?? ""),
-            "creatorId": .string(record.creatorID?.uuidString.lowercased() ?? ""),
+            "creatorId": .string(record.creatorID?.lowercasedText ?? ""),
             "creatorEmail": .string(creator?.email ?? ""),
             "createdAt": .string(record.createdAt.rfc3339),
             "updatedAt": .string(record.updatedAt.rfc3339),
@@ -125,7 +125,7 @@ package struct ThenaTask: Encodable, Hashable, Sendable {
         for (kind, value) in [(TaskAttribute.Kind.type, task.type), (.status, task.status), (.priority, task.priority)] {
             let attribute = context.attribute(kind, value)
             members[kind.rawValue] = .string(attribute?.value ?? value ?? "")
-            members[kind.rawValue + "Id"] = .string(attribute?.id.uuidString.lowercased() ?? "")
+            members[kind.rawValue + "Id"] = .string(attribute?.id.lowercasedText ?? "")
             members[kind.rawValue + "Configuration"] = .object(attribute?.configuration ?? [:])
         }
         self.members = members

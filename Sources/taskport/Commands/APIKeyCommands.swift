@@ -19,7 +19,7 @@ struct APIKeyCommand: AsyncParsableCommand {
             guard let user = try await database.user(email: email, in: tenantID) else { throw ValidationError("No user '\(email)'") }
             let key = APIKeySecret.generate()
             try await database.addAPIKey(key, named: name, for: user.id, in: tenantID)
-            print("id:  \(key.id.uuidString.lowercased())")
+            print("id:  \(key.id.lowercasedText)")
             print("key: \(key.plaintext)")
         }
     }
@@ -32,7 +32,7 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let keyID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a key id") }
+            guard let keyID = UUID(text: id) else { throw ValidationError("'\(id)' is not a key id") }
             guard try await database.revokeAPIKey(keyID, in: tenantID) else {
                 throw ValidationError("No live key \(id) in tenant '\(tenant.tenant)'")
             }

@@ -16,7 +16,7 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             let account = try await database.createAccount(named: name, in: tenantID)
-            print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
+            print("\(account.id.lowercasedText)\t\(account.number)\t\(account.name)")
         }
     }
 
@@ -28,7 +28,7 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for account in try await database.accounts(in: tenantID) {
-                print("\(account.id.uuidString.lowercased())\t\(account.number)\t\(account.name)")
+                print("\(account.id.lowercasedText)\t\(account.number)\t\(account.name)")
             }
         }
     }

@@ -18,11 +18,11 @@ struct ActivityCommand: AsyncParsableCommand {
             let (database, tenantID) = try await tenant.open(store)
             var accountID: UUID?
             if let account {
-                guard let id = UUID(uuidString: account) else { throw ValidationError("'\(account)' is not an account id") }
+                guard let id = UUID(text: account) else { throw ValidationError("'\(account)' is not an account id") }
                 accountID = id
             }
             let activity = try await database.createActivity(named: name, account: accountID, in: tenantID)
-            print("\(activity.id.uuidString.lowercased())\t\(activity.name)")
+            print("\(activity.id.lowercasedText)\t\(activity.name)")
         }
     }
 }

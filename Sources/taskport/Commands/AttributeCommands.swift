@@ -24,7 +24,7 @@ struct AttributeCommand: AsyncParsableCommand {
             }
             let (database, tenantID) = try await tenant.open(store)
             let attribute = try await database.createAttribute(kind, value: value, configuration: settings, in: tenantID)
-            print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)")
+            print("\(attribute.id.lowercasedText)\t\(attribute.kind.rawValue)\t\(attribute.value)")
         }
     }
 
@@ -37,7 +37,7 @@ struct AttributeCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for attribute in try await database.attributes(kind, in: tenantID) {
-                print("\(attribute.id.uuidString.lowercased())\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(try StoredJSON.encode(attribute.configuration))")
+                print("\(attribute.id.lowercasedText)\t\(attribute.kind.rawValue)\t\(attribute.value)\t\(try StoredJSON.encode(attribute.configuration))")
             }
         }
     }
@@ -50,7 +50,7 @@ struct AttributeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let attributeID = UUID(uuidString: id),
+            guard let attributeID = UUID(text: id),
                 try await database.deleteAttribute(attributeID, in: tenantID)
             else { throw ValidationError("No attribute \(id) in tenant '\(tenant.tenant)'") }
             print("deleted \(id)")

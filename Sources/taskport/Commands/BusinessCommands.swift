@@ -18,7 +18,7 @@ struct BusinessCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             let business = try await database.createBusiness(named: name, timeZone: timeZone, in: tenantID)
-            print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
+            print("\(business.id.lowercasedText)\t\(business.number)\t\(business.name)\t\(business.timeZone)")
         }
     }
 
@@ -30,7 +30,7 @@ struct BusinessCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for business in try await database.businesses(in: tenantID) {
-                print("\(business.id.uuidString.lowercased())\t\(business.number)\t\(business.name)\t\(business.timeZone)")
+                print("\(business.id.lowercasedText)\t\(business.number)\t\(business.name)\t\(business.timeZone)")
             }
         }
     }

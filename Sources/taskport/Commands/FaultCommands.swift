@@ -13,7 +13,7 @@ struct FaultCommand: AsyncParsableCommand {
     static func line(_ rule: FaultRule) -> String {
         let match = rule.match
         return [
-            rule.id.uuidString.lowercased(), match.surface ?? "*", match.method ?? "*", match.path ?? "*", match.credential ?? "*",
+            rule.id.lowercasedText, match.surface ?? "*", match.method ?? "*", match.path ?? "*", match.credential ?? "*",
             rule.effect.summary, rule.remaining.map { "\($0) left" } ?? "every", rule.share == 1 ? "all" : "share \(rule.share)",
             rule.startsAt.map { "from \($0.rfc3339)" } ?? "", rule.endsAt.map { "until \($0.rfc3339)" } ?? "",
         ].joined(separator: "\t")
@@ -67,7 +67,7 @@ struct FaultCommand: AsyncParsableCommand {
             )
             if let problem = rule.problems.first { throw ValidationError("\(problem.field): \(problem.message)") }
             try await database.addFaultRule(rule)
-            print(rule.id.uuidString.lowercased())
+            print(rule.id.lowercasedText)
         }
     }
 
@@ -79,7 +79,7 @@ struct FaultCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let rule = UUID(uuidString: id), try await database.removeFaultRule(rule, in: tenantID) else {
+            guard let rule = UUID(text: id), try await database.removeFaultRule(rule, in: tenantID) else {
                 throw ValidationError("No fault rule '\(id)' in this tenant")
             }
         }

@@ -100,7 +100,7 @@ struct JournalCommand: AsyncParsableCommand {
             let (database, tenantID) = try await tenant.open(store)
             guard let entry = try await database.journalEntry(id, in: tenantID) else { throw ValidationError("No journal entry \(id) in this tenant") }
             print(JournalCommand.line(entry))
-            if let task = entry.taskID { print("task: \(task.uuidString.lowercased())") }
+            if let task = entry.taskID { print("task: \(task.lowercasedText)") }
             for (title, headers, body) in [("request", entry.requestHeaders, entry.requestBody), ("response", entry.responseHeaders, entry.responseBody)] {
                 print("\n\(title):")
                 for header in headers { print("\(header.name): \(header.value)") }

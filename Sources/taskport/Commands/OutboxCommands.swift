@@ -43,7 +43,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 let page = try await database.outboxMessages(in: tenantID, matching: query)
                 for entry in page {
                     let message = entry.message
-                    print([message.id.uuidString.lowercased(), entry.state.rawValue, String(entry.attempts), message.channel.rawValue,
+                    print([message.id.lowercasedText, entry.state.rawValue, String(entry.attempts), message.channel.rawValue,
                            message.recipient, message.event, entry.lastError ?? ""].joined(separator: "\t"))
                 }
                 remaining -= page.count
@@ -61,7 +61,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let messageID = UUID(uuidString: id),
+            guard let messageID = UUID(text: id),
                 try await database.retryMessage(messageID, in: tenantID, at: .now())
             else { throw ValidationError("No pending or dead message \(id) in this tenant") }
             print("due again")

@@ -18,7 +18,7 @@ struct RolloutCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let credentialID = UUID(uuidString: id) else { throw ValidationError("'\(id)' is not a credential id") }
+            guard let credentialID = UUID(text: id) else { throw ValidationError("'\(id)' is not a credential id") }
             guard try await RolloutCredentials.revoke(credentialID, in: tenantID, of: database) else {
                 throw ValidationError("No live Rollout credential \(id) in tenant '\(tenant.tenant)'")
             }
@@ -44,7 +44,7 @@ struct RolloutCommand: AsyncParsableCommand {
                 for: Principal(tenantID: tenantID, user: user), in: database, lifetime: TimeInterval(days) * 86_400, credentialName: name
             )
             print("Authorization: Bearer \(minted.token)")
-            print("X-Rollout-Credential-Id: \(minted.credential.id.uuidString.lowercased())")
+            print("X-Rollout-Credential-Id: \(minted.credential.id.lowercasedText)")
         }
     }
 }

@@ -16,7 +16,7 @@ struct TeamCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             let team = try await database.createTeam(in: tenantID, name: name)
-            print("\(team.id.uuidString.lowercased())\t\(team.name)")
+            print("\(team.id.lowercasedText)\t\(team.name)")
         }
     }
 
@@ -52,7 +52,7 @@ struct TeamCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for team in try await database.teams(in: tenantID) {
-                print("\(team.id.uuidString.lowercased())\t\(team.name)\t\(team.memberIDs.map { $0.uuidString.lowercased() }.joined(separator: ","))")
+                print("\(team.id.lowercasedText)\t\(team.name)\t\(team.memberIDs.map { $0.lowercasedText }.joined(separator: ","))")
             }
         }
     }

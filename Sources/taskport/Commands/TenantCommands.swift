@@ -15,7 +15,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenant = try await store.open().createTenant(named: name)
-            print("\(tenant.id.uuidString.lowercased())\t\(tenant.name)")
+            print("\(tenant.id.lowercasedText)\t\(tenant.name)")
         }
     }
 
@@ -25,7 +25,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             for tenant in try await store.open().tenants() {
-                print("\(tenant.id.uuidString.lowercased())\t\(tenant.name)")
+                print("\(tenant.id.lowercasedText)\t\(tenant.name)")
             }
         }
     }

@@ -19,7 +19,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             let user = try await database.createUser(in: tenantID, email: email, name: name, roles: role)
-            print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)")
+            print("\(user.id.lowercasedText)\t\(user.number)\t\(user.email)")
         }
     }
 
@@ -68,7 +68,7 @@ struct UserCommand: AsyncParsableCommand {
             let (database, tenantID) = try await tenant.open(store)
             for user in try await database.users(in: tenantID) {
                 let state = user.isDisabled ? "\tdisabled" : ""
-                print("\(user.id.uuidString.lowercased())\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))\(state)")
+                print("\(user.id.lowercasedText)\t\(user.number)\t\(user.email)\t\(user.name)\t\(user.roles.joined(separator: ","))\(state)")
             }
         }
     }

@@ -22,7 +22,7 @@ struct WebhookCommand: AsyncParsableCommand {
             let webhook = try await database.createWebhook(
                 url: url, secret: secret ?? APIKeySecret.generate(prefix: "whsec_").plaintext, in: tenantID
             )
-            print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)\t\(webhook.secret)")
+            print("\(webhook.id.lowercasedText)\t\(webhook.url)\t\(webhook.secret)")
         }
     }
 
@@ -34,7 +34,7 @@ struct WebhookCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
             for webhook in try await database.webhooks(in: tenantID) {
-                print("\(webhook.id.uuidString.lowercased())\t\(webhook.url)")
+                print("\(webhook.id.lowercasedText)\t\(webhook.url)")
             }
         }
     }
@@ -47,7 +47,7 @@ struct WebhookCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, tenantID) = try await tenant.open(store)
-            guard let webhookID = UUID(uuidString: id), try await database.deleteWebhook(webhookID, in: tenantID) else {
+            guard let webhookID = UUID(text: id), try await database.deleteWebhook(webhookID, in: tenantID) else {
                 throw ValidationError("No webhook \(id) in this tenant")
             }
             print("deleted")

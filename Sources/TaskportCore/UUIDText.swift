@@ -1,0 +1,64 @@
+import Foundation
+
+/// UUIDs as Taskport writes and reads them in text: hyphenated, 8-4-4-4-12 hex digits. Written
+/// lower-case; read in either case, as Foundation reads them. Foundation's own `uuidString` and
+/// `UUID(uuidString:)` go through `snprintf` and `sscanf`, which cost several thousand
+/// instructions each: an update wrote or read a dozen of them.
+extension UUID {
+    /// The canonical text: lower-case and hyphenated.
+    public var lowercasedText: String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                digits.withUTF8Buffer { digits in
+                    var at = 0
+                    for (index, byte) in bytes.enumerated() {
+                        if index == 4 || index == 6 || index == 8 || index == 10 {
+                            text[at] = UInt8(ascii: "-")
+                            at += 1
+                        }
+                        text[at] = digits[Int(byte >> 4)]
+                        text[at + 1] = digits[Int(byte & 0x0F)]
+                        at += 2
+                    }
+                }
+                return 36
+            }
+        }
+    }
+
+    /// Reads `text` as a hyphenated UUID in either case; nil for anything else.
+    public init?(text: some StringProtocol) {
+        guard let parsed = text.utf8.withContiguousStorageIfAvailable(UUID.parse) ?? Array(text.utf8).withUnsafeBufferPointer(UUID.parse)
+        else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ text: UnsafeBufferPointer<UInt8>) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &bytes) { bytes -> Bool in
+            var at = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    guard text[at] == UInt8(ascii: "-") else { return false }
+                    at += 1
+                }
+                guard let high = hexValue(text[at]), let low = hexValue(text[at + 1]) else { return false }
+                bytes[index] = high << 4 | low
+                at += 2
+            }
+            return true
+        }
+        return ok ? UUID(uuid: bytes) : nil
+    }
+
+    @inline(__always) private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
