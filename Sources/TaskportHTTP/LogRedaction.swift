@@ -72,26 +72,49 @@ public enum LogRedaction {
         (try? NSRegularExpression(pattern: pattern)).map { ($0, template) }
     }
 
-    /// The triggers as bytes, by their first byte: a text is scanned once, byte by byte, ASCII
-    /// letters compared without case (the triggers are lower-case ASCII).
-    private static let triggersByFirstByte: [UInt8: [[UInt8]]] = Dictionary(grouping: triggers.map { Array($0.utf8) }, by: { $0[0] })
+    /// The triggers as bytes, grouped by their first two bytes, and a table from every pair of
+    /// bytes, in any case, to the group it begins (0 for none): a text is scanned once, looking up
+    /// each pair of neighbouring bytes among 65,536 entries (a dictionary looked up per byte was
+    /// most of what the scan cost; a letter alone begins a trigger too often, and comparing every
+    /// trigger where one might begin was most of the rest); only the triggers of a pair's group are
+    /// compared, ASCII letters without case (the triggers are lower-case ASCII, at least three bytes).
+    private static let triggerGroups: [[[UInt8]]] = Dictionary(grouping: triggers.map { Array($0.utf8) }, by: { $0.prefix(2) })
+        .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
+    private static let groupOfPair: [UInt8] = {
+        func cases(_ byte: UInt8) -> [UInt8] { byte >= 0x61 && byte <= 0x7A ? [byte, byte - 0x20] : [byte] }
+        var table = [UInt8](repeating: 0, count: 1 << 16)
+        for (index, group) in triggerGroups.enumerated() {
+            for first in cases(group[0][0]) {
+                for second in cases(group[0][1]) { table[Int(first) << 8 | Int(second)] = UInt8(index + 1) }
+            }
+        }
+        return table
+    }()
 
     /// Whether `text` holds any trigger, in any case.
     static func hasTrigger(_ text: String) -> Bool {
         var text = text
+        let groupOfPair = Self.groupOfPair
         return text.withUTF8 { bytes in
-            for index in bytes.indices {
-                guard let candidates = triggersByFirstByte[lowercased(bytes[index])] else { continue }
-                for trigger in candidates where index + trigger.count <= bytes.count {
-                    var matched = true
-                    for offset in 1..<trigger.count where lowercased(bytes[index + offset]) != trigger[offset] {
-                        matched = false
-                        break
+            guard bytes.count >= 2 else { return false }
+            return groupOfPair.withUnsafeBufferPointer { groupOfPair in
+                var pair = Int(bytes[0])
+                for index in 1..<bytes.count {
+                    pair = (pair << 8 | Int(bytes[index])) & 0xFFFF
+                    let group = groupOfPair[pair]
+                    if group == 0 { continue }
+                    let start = index - 1
+                    for trigger in triggerGroups[Int(group) - 1] where start + trigger.count <= bytes.count {
+                        var matched = true
+                        for offset in 2..<trigger.count where lowercased(bytes[start + offset]) != trigger[offset] {
+                            matched = false
+                            break
+                        }
+                        if matched { return true }
                     }
-                    if matched { return true }
                 }
+                return false
             }
-            return false
         }
     }
 

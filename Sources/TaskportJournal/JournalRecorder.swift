@@ -77,11 +77,7 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         let touch = TaskTouch()
         let requestBody = BodyCopy(limit: bodyLimit)
         var request = request
-        let original = request.body
-        request.body = RequestBody(asyncSequence: original.map { buffer in
-            requestBody.append(buffer)
-            return buffer
-        })
+        await copyBody(of: &request, into: requestBody)
         let started = ContinuousClock.now
         let at = Timestamp.now()
         let incoming = request
@@ -120,6 +116,36 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
 }
 
 extension JournalResponder {
+    /// Arranges for the request's body to be copied as it is read. A body whose length is
+    /// declared and fits the journal's limit is read here, once, into a buffer the handlers read
+    /// in turn (a stream wrapped to copy what passes costs every read of it); a request with
+    /// neither a length nor chunks has no body; any other body is copied as it streams.
+    func copyBody(of request: inout Request, into copy: BodyCopy) async {
+        let headers = request.headers
+        guard headers[.transferEncoding] == nil else {
+            request.body = Self.copying(request.body, into: copy)
+            return
+        }
+        guard let declared = headers[.contentLength] else { return }
+        guard let length = Int(declared), length >= 0, length <= bodyLimit else {
+            request.body = Self.copying(request.body, into: copy)
+            return
+        }
+        do {
+            copy.append(try await request.collectBody(upTo: length))
+        } catch {
+            // The handler meets the same failure when it reads the body.
+            request.body = RequestBody(asyncSequence: UnreadableBody(error: error))
+        }
+    }
+
+    static func copying(_ body: RequestBody, into copy: BodyCopy) -> RequestBody {
+        RequestBody(asyncSequence: body.map { buffer in
+            copy.append(buffer)
+            return buffer
+        })
+    }
+
     /// The entry for a request some credential of a tenant was accepted for; its bodies come later.
     func entry(
         _ request: Request, _ record: RequestRecord, requestID: String, at: Timestamp, latency: Duration, status: Int,
@@ -184,4 +210,22 @@ struct CopyingWriter: ResponseBodyWriter {
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await wrapped.finish(trailingHeaders)
     }
+}
+
+/// A request body that could not be read, failing again for whoever reads it next.
+struct UnreadableBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let error: any Error & Sendable
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var error: (any Error)?
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let error else { return nil }
+            self.error = nil
+            throw error
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(error: error) }
 }

@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import TaskportCore
 import TaskportJournal
 import TaskportServer
@@ -113,6 +115,46 @@ struct JournalTests {
             for bad in ["?status=99", "?status=4x", "?limit=0", "?limit=201", "?cursor=abc", "?cursor=5&after=3", "?taskId=nope", "?surface=console", "?path=", "?path=" + String(repeating: "a", count: 2001)] {
                 #expect(try await native.send(.get, "/v1/journal" + bad).status == .badRequest, "\(bad)")
             }
+        }
+    }
+
+    /// A body sent in chunks, without a length, is copied as it streams; one with a length within
+    /// the limit is read once, up front; a request with neither has an empty body. The handler
+    /// reads each as it was sent.
+    @Test func bodiesAreKeptHoweverTheyAreSent() async throws {
+        let f = try await NexudusFixture.make()
+        let h = f.h
+        try await Self.withJournal(f, JournalSettings(bodyLimit: 64)) { client in
+            let native = NativeClient(client: client, key: h.key)
+            let created = try await native.create(#"{"title":"Sent in pieces"}"#)
+            let id = try #require(created["id"] as? String)
+            let port = try #require(client.port)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/tasks/\(id)")
+            request.method = .PATCH
+            request.headers.add(name: "Authorization", value: "Bearer \(h.key)")
+            request.headers.add(name: "Content-Type", value: "application/merge-patch+json")
+            let pieces = [#"{"notes":"#, #""chunked","#, #""title":"Sent in pieces, "#, String(repeating: "x", count: 80) + #""}"#]
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for piece in pieces { continuation.yield(ByteBuffer(string: piece)) }
+                continuation.finish()
+            }
+            request.body = .stream(stream, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status == .ok)
+            let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(answer.contains(#""notes":"chunked""#), "the handler read the whole streamed body")
+            #expect(try await native.send(.get, "/v1/tasks/\(id)").status == .ok)
+
+            let entries = try await Self.journal(client, key: h.key, "?taskId=\(id)", atLeast: 3)
+            #expect(entries.compactMap { $0["method"] as? String } == ["GET", "PATCH", "POST"])
+            let streamed = try #require(entries.dropFirst().first?["request"] as? [String: Any])
+            let sent = pieces.joined()
+            #expect(streamed["body"] as? String == String(sent.prefix(64)) && streamed["bodyTruncated"] as? Bool == true)
+            #expect(streamed["bodyLength"] as? Int == sent.utf8.count)
+            let read = try #require(entries.first?["request"] as? [String: Any])
+            #expect(read["body"] as? String == "" && read["bodyLength"] as? Int == 0 && read["bodyTruncated"] as? Bool == false)
+            let made = try #require(entries.last?["request"] as? [String: Any])
+            #expect(made["body"] as? String == #"{"title":"Sent in pieces"}"# && made["bodyTruncated"] as? Bool == false)
         }
     }
 
