@@ -83,8 +83,10 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         let incoming = request
         var response: Response
         do {
-            response = try await RequestRecord.$current.withValue(record) {
-                try await TaskTouch.$current.withValue(touch) { try await wrapped.respond(to: incoming, context: context) }
+            response = try await TaskTouch.$current.withValue(touch) {
+                // The record is current already when something observes requests (the metrics, the access log).
+                guard RequestRecord.current !== record else { return try await wrapped.respond(to: incoming, context: context) }
+                return try await RequestRecord.$current.withValue(record) { try await wrapped.respond(to: incoming, context: context) }
             }
         } catch let error as DroppedConnection {
             // No answer: the entry has status 0 and no response.

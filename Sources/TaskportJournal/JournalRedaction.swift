@@ -6,14 +6,19 @@ import TaskportHTTP
 /// `Authorization` stays), and, in bodies, whatever the log's redaction recognises — API keys,
 /// tokens, JWTs, passwords, webhook secrets.
 enum JournalRedaction {
-    static let credentialHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "apikey",
-    ]
+    /// Whether a header carries a credential, by its lower-case name (compared, not hashed: this
+    /// runs for every header of every journaled request and answer).
+    static func isCredential(_ canonicalName: String) -> Bool {
+        switch canonicalName {
+        case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "apikey": true
+        default: false
+        }
+    }
 
     static func headers(_ fields: HTTPFields) -> [JournalEntry.Header] {
         fields.map { field in
             let name = field.name.canonicalName
-            guard credentialHeaders.contains(name) else { return JournalEntry.Header(name: field.name.rawName, value: field.value) }
+            guard isCredential(name) else { return JournalEntry.Header(name: field.name.rawName, value: field.value) }
             let scheme = field.value.split(separator: " ", maxSplits: 1).first.map(String.init)
             let redacted = name.hasSuffix("authorization") && field.value.contains(" ") ? "\(scheme ?? "") ***" : "***"
             return JournalEntry.Header(name: field.name.rawName, value: redacted)
