@@ -15,18 +15,20 @@ extension SQLiteStore: JournalStore {
                 entry.tenantID.text, entry.at.microseconds, entry.requestID, entry.surface, entry.method, entry.target, entry.route, entry.status,
                 entry.latencyMicroseconds, entry.credential, entry.userNumber, entry.taskID?.text,
                 JournalEntry.Header.stored(entry.requestHeaders), JournalEntry.Header.stored(entry.responseHeaders),
-                entry.requestBody.text, entry.requestBody.length, entry.requestBody.truncated,
-                entry.responseBody.text, entry.responseBody.length, entry.responseBody.truncated, entry.fault,
+                entry.requestBody.text, entry.requestBody.length, (entry.requestBody.truncated ? 1 : 0) | (entry.responseBody.truncated ? 2 : 0),
+                entry.responseBody.text, entry.responseBody.length, entry.fault,
             ]
         }
         try await writer.write { db in
+            // Twenty parameters, the two truncation flags sharing one: GRDB binds up to twenty values
+            // in place, and past that copies every string, the bodies most of all.
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO journal_entries (
                         tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
                         request_headers, response_headers, request_body, request_length, request_truncated,
                         response_body, response_length, response_truncated, fault)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 & 1, ?18, ?19, (?17 >> 1) & 1, ?20)
                     """
             )
             for arguments in rows { try statement.execute(arguments: arguments) }

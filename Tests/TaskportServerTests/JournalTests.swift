@@ -151,11 +151,33 @@ struct JournalTests {
             let sent = pieces.joined()
             #expect(streamed["body"] as? String == String(sent.prefix(64)) && streamed["bodyTruncated"] as? Bool == true)
             #expect(streamed["bodyLength"] as? Int == sent.utf8.count)
+            #expect((entries.dropFirst().first?["response"] as? [String: Any])?["bodyTruncated"] as? Bool == true)
             let read = try #require(entries.first?["request"] as? [String: Any])
             #expect(read["body"] as? String == "" && read["bodyLength"] as? Int == 0 && read["bodyTruncated"] as? Bool == false)
+            #expect((entries.first?["response"] as? [String: Any])?["bodyTruncated"] as? Bool == true)
             let made = try #require(entries.last?["request"] as? [String: Any])
             #expect(made["body"] as? String == #"{"title":"Sent in pieces"}"# && made["bodyTruncated"] as? Bool == false)
         }
+    }
+
+    /// Each body's length and whether it was cut are kept apart, in every combination.
+    @Test func bodiesKeepTheirOwnLengthsAndCuts() async throws {
+        let h = try await Harness.make()
+        let combinations = [(false, false), (true, false), (false, true), (true, true)]
+        try await h.store.appendJournal(combinations.enumerated().map { index, cut in
+            JournalEntry(
+                tenantID: h.tenant.id, at: Timestamp.now(), requestID: "r\(index)", surface: "native", method: "PATCH", target: "/v1/tasks/1",
+                route: "/v1/tasks/{taskId}", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
+                responseHeaders: [], requestBody: .init(text: "in", length: 10 + index, truncated: cut.0),
+                responseBody: .init(text: "out", length: 20 + index, truncated: cut.1), taskID: nil
+            )
+        })
+        let kept = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 10)).reversed()
+        #expect(kept.map(\.requestID) == ["r0", "r1", "r2", "r3"])
+        #expect(kept.map(\.requestBody.truncated) == combinations.map(\.0))
+        #expect(kept.map(\.responseBody.truncated) == combinations.map(\.1))
+        #expect(kept.map(\.requestBody.length) == [10, 11, 12, 13] && kept.map(\.responseBody.length) == [20, 21, 22, 23])
+        #expect(kept.allSatisfy { $0.requestBody.text == "in" && $0.responseBody.text == "out" && $0.fault == nil })
     }
 
     @Test func eachTenantKeepsItsNewestEntriesAndNoneOlderThanTheAge() async throws {
