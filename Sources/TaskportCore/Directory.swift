@@ -155,20 +155,6 @@ public struct APIKeySecret: Sendable {
     }
 }
 
-extension Sequence<UInt8> {
-    /// Lower-case hexadecimal, two digits per byte (the form key hashes and signatures are stored and sent in).
-    public var hexadecimal: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
-}
-
 /// Tenants, users, teams and credentials.
 public protocol DirectoryStore: Sendable {
     /// Creates a tenant; `.conflict` if the name is taken.

@@ -82,11 +82,9 @@ public struct JournalEntry: Sendable, Equatable {
                         case UInt8(ascii: "\t"): append(#"\t"#, to: &text)
                         case ..<0x20:
                             append(#"\u00"#, to: &text)
-                            let hex: StaticString = "0123456789abcdef"
-                            hex.withUTF8Buffer { hex in
-                                text.append(hex[Int(byte >> 4)])
-                                text.append(hex[Int(byte & 0x0F)])
-                            }
+                            let digits = Hexadecimal.digits(byte)
+                            text.append(digits.high)
+                            text.append(digits.low)
                         default: text.append(byte)
                         }
                     }

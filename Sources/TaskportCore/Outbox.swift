@@ -72,7 +72,7 @@ public struct OutboxCursor: Sendable, Hashable {
     /// Reads the text form; nil for anything else.
     public init?(text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count <= 20, let micros = Int64(parts[0]), micros >= 0, let id = UUID(text: String(parts[1])) else {
+        guard parts.count == 2, parts[0].count <= 20, let micros = Int64(parts[0]), micros >= 0, let id = UUID(text: parts[1]) else {
             return nil
         }
         self.init(createdAt: Timestamp(microseconds: micros), id: id)

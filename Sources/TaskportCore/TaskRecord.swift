@@ -99,7 +99,7 @@ public enum TaskReference: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         if let number = Int64(text), number > 0 {
             self = .number(number)
-        } else if let id = UUID(text: String(text)) {
+        } else if let id = UUID(text: text) {
             self = .id(id)
         } else {
             return nil

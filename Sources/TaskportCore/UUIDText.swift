@@ -7,20 +7,16 @@ import Foundation
 extension UUID {
     /// The canonical text: lower-case and hyphenated.
     public var lowercasedText: String {
-        let digits: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: uuid) { bytes in
+        withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
-                digits.withUTF8Buffer { digits in
-                    var at = 0
-                    for (index, byte) in bytes.enumerated() {
-                        if index == 4 || index == 6 || index == 8 || index == 10 {
-                            text[at] = UInt8(ascii: "-")
-                            at += 1
-                        }
-                        text[at] = digits[Int(byte >> 4)]
-                        text[at + 1] = digits[Int(byte & 0x0F)]
-                        at += 2
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
                     }
+                    (text[at], text[at + 1]) = Hexadecimal.digits(byte)
+                    at += 2
                 }
                 return 36
             }

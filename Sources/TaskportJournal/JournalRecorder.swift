@@ -73,7 +73,9 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         guard let buffer, Self.isJournaled(request.uri.path) else { return try await wrapped.respond(to: request, context: context) }
-        let record = RequestRecord.current ?? RequestRecord()
+        // The record is current already when something observes requests (the metrics, the access log).
+        let observed = RequestRecord.current
+        let record = observed ?? RequestRecord()
         let touch = TaskTouch()
         let requestBody = BodyCopy(limit: bodyLimit)
         var request = request
@@ -84,8 +86,7 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         var response: Response
         do {
             response = try await TaskTouch.$current.withValue(touch) {
-                // The record is current already when something observes requests (the metrics, the access log).
-                guard RequestRecord.current !== record else { return try await wrapped.respond(to: incoming, context: context) }
+                if observed != nil { return try await wrapped.respond(to: incoming, context: context) }
                 return try await RequestRecord.$current.withValue(record) { try await wrapped.respond(to: incoming, context: context) }
             }
         } catch let error as DroppedConnection {
