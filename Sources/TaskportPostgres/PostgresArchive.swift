@@ -43,6 +43,7 @@ extension PostgresStore: ArchiveStore {
     }
 
     public func restore(_ rows: [TenantArchive.Row]) async throws {
+        defer { directoryCache.invalidate() }
         try await refusingConflicts {
             try await transaction { [logger] connection in
                 try await Self.insert(rows, tables: TenantArchive.tables, on: connection, logger)
@@ -52,6 +53,7 @@ extension PostgresStore: ArchiveStore {
     }
 
     public func replaceTenant(_ tenantID: UUID, tables: [TenantArchive.Table], with rows: [TenantArchive.Row]) async throws {
+        defer { directoryCache.invalidate() }
         try await refusingConflicts {
             try await transaction { [logger] connection in
                 // References are checked at the commit, when every row is back in place.

@@ -16,11 +16,15 @@ extension PostgresStore: CatalogStore {
     }
 
     public func account(_ id: UUID, in tenantID: UUID) async throws -> Account? {
-        try await fetchAccounts("SELECT id, tenant_id, name, number FROM accounts WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        try await directoryCache.value(.account(id, tenant: tenantID)) {
+            try await fetchAccounts("SELECT id, tenant_id, name, number FROM accounts WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        }
     }
 
     public func account(number: Int64, in tenantID: UUID) async throws -> Account? {
-        try await fetchAccounts("SELECT id, tenant_id, name, number FROM accounts WHERE number = \(number) AND tenant_id = \(tenantID)").first
+        try await directoryCache.value(.accountNumber(number, tenant: tenantID)) {
+            try await fetchAccounts("SELECT id, tenant_id, name, number FROM accounts WHERE number = \(number) AND tenant_id = \(tenantID)").first
+        }
     }
 
     public func accounts(in tenantID: UUID) async throws -> [Account] {
@@ -49,13 +53,17 @@ extension PostgresStore: CatalogStore {
     }
 
     public func business(_ id: UUID, in tenantID: UUID) async throws -> Business? {
-        try await fetchBusinesses("SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        try await directoryCache.value(.business(id, tenant: tenantID)) {
+            try await fetchBusinesses("SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        }
     }
 
     public func business(number: Int64, in tenantID: UUID) async throws -> Business? {
-        try await fetchBusinesses(
-            "SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE number = \(number) AND tenant_id = \(tenantID)"
-        ).first
+        try await directoryCache.value(.businessNumber(number, tenant: tenantID)) {
+            try await fetchBusinesses(
+                "SELECT number, id, tenant_id, name, time_zone FROM businesses WHERE number = \(number) AND tenant_id = \(tenantID)"
+            ).first
+        }
     }
 
     public func businesses(in tenantID: UUID) async throws -> [Business] {
@@ -88,14 +96,17 @@ extension PostgresStore: CatalogStore {
     }
 
     public func activity(_ id: UUID, in tenantID: UUID) async throws -> Activity? {
-        try await rows("SELECT account_id, name FROM activities WHERE id = \(id) AND tenant_id = \(tenantID)").first.map { row in
-            Activity(id: id, tenantID: tenantID, accountID: try Cells(row)(0), name: try Cells(row)(1))
+        try await directoryCache.value(.activity(id, tenant: tenantID)) {
+            try await rows("SELECT account_id, name FROM activities WHERE id = \(id) AND tenant_id = \(tenantID)").first.map { row in
+                Activity(id: id, tenantID: tenantID, accountID: try Cells(row)(0), name: try Cells(row)(1))
+            }
         }
     }
 
     public func createAttribute(
         _ kind: TaskAttribute.Kind, value: String, configuration: JSONObject, in tenantID: UUID
     ) async throws -> TaskAttribute {
+        defer { directoryCache.invalidate() }
         let attribute = TaskAttribute(id: UUID(), tenantID: tenantID, kind: kind, value: value, configuration: configuration)
         try await insert(unique: "the \(kind.rawValue) '\(value)' exists already") {
             """
@@ -107,6 +118,10 @@ extension PostgresStore: CatalogStore {
     }
 
     public func attributes(_ kind: TaskAttribute.Kind?, in tenantID: UUID) async throws -> [TaskAttribute] {
+        try await directoryCache.value(.attributes(kind, tenant: tenantID)) { try await readAttributes(kind, in: tenantID) } ?? []
+    }
+
+    private func readAttributes(_ kind: TaskAttribute.Kind?, in tenantID: UUID) async throws -> [TaskAttribute] {
         var filter = Filter()
         filter.add("tenant_id = ", tenantID)
         if let kind { filter.add("kind = ", kind.rawValue) }
@@ -125,6 +140,7 @@ extension PostgresStore: CatalogStore {
     }
 
     public func deleteAttribute(_ id: UUID, in tenantID: UUID) async throws -> Bool {
-        try await !rows("DELETE FROM task_attributes WHERE id = \(id) AND tenant_id = \(tenantID) RETURNING id").isEmpty
+        defer { directoryCache.invalidate() }
+        return try await !rows("DELETE FROM task_attributes WHERE id = \(id) AND tenant_id = \(tenantID) RETURNING id").isEmpty
     }
 }

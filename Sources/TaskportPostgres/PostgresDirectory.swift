@@ -33,7 +33,9 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func user(_ id: UUID, in tenantID: UUID) async throws -> User? {
-        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        try await directoryCache.value(.user(id, tenant: tenantID)) {
+            try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id) AND tenant_id = \(tenantID)").first
+        }
     }
 
     public func user(email: String, in tenantID: UUID) async throws -> User? {
@@ -41,7 +43,9 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func user(number: Int64, in tenantID: UUID) async throws -> User? {
-        try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE number = \(number) AND tenant_id = \(tenantID)").first
+        try await directoryCache.value(.userNumber(number, tenant: tenantID)) {
+            try await fetchUsers("SELECT \(unescaped: Self.userColumns) FROM users WHERE number = \(number) AND tenant_id = \(tenantID)").first
+        }
     }
 
     public func users(in tenantID: UUID) async throws -> [User] {
@@ -49,6 +53,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
+        defer { directoryCache.invalidate() }
         let logger = logger
         try await transaction { connection in
             let changed = try await connection.rows(
@@ -64,6 +69,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func setRoles(_ roles: [String], for userID: UUID, in tenantID: UUID) async throws {
+        defer { directoryCache.invalidate() }
         let stored = try StoredJSON.encode(roles)
         let changed = try await rows(
             "UPDATE users SET roles = \(stored) WHERE id = \(userID) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id"
@@ -72,6 +78,7 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func setDisabled(_ disabled: Bool, deleting: Bool, user userID: UUID, in tenantID: UUID) async throws {
+        defer { directoryCache.invalidate() }
         let logger = logger
         let now = Timestamp.now().microseconds
         try await transaction { connection in
@@ -193,24 +200,29 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
-        let found = try await translatingErrors {
-            try await pooled { [logger] connection in try await connection.rows(PrincipalByKeyHash(hash: hash), logger) }
+        let found = try await directoryCache.value(.principal(apiKeyHash: hash)) { () -> KeyHolder? in
+            let found = try await translatingErrors {
+                try await pooled { [logger] connection in try await connection.rows(PrincipalByKeyHash(hash: hash), logger) }
+            }
+            guard let row = found.first else { return nil }
+            let cells = Cells(row)
+            let user = try Self.user(row)
+            return KeyHolder(
+                principal: Principal(tenantID: user.tenantID, user: user), keyID: try cells(8), lastUsedAt: try cells(9, as: Int64?.self)
+            )
         }
-        guard let row = found.first else { return nil }
-        let cells = Cells(row)
+        guard let holder = found else { return nil }
         let now = Timestamp.now().microseconds
-        if try cells(9, as: Int64?.self).map({ now - $0 >= APIKeyInfo.lastUseResolution }) ?? true {
+        if holder.claimUse(at: now) {
             // Kept to the minute, so the write is rare; a store that cannot take it still authenticates.
-            let keyID = try cells(8, as: UUID.self)
             try? await execute(
                 """
                 UPDATE api_keys SET last_used_at = \(now)
-                WHERE id = \(keyID) AND (last_used_at IS NULL OR last_used_at <= \(now - APIKeyInfo.lastUseResolution))
+                WHERE id = \(holder.keyID) AND (last_used_at IS NULL OR last_used_at <= \(now - APIKeyInfo.lastUseResolution))
                 """
             )
         }
-        let user = try Self.user(row)
-        return Principal(tenantID: user.tenantID, user: user)
+        return holder.principal
     }
 
     public func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo] {
@@ -230,7 +242,8 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func revokeAPIKey(_ id: UUID, in tenantID: UUID) async throws -> Bool {
-        try await !rows(
+        defer { directoryCache.invalidate() }
+        return try await !rows(
             """
             UPDATE api_keys SET revoked_at = \(Timestamp.now().microseconds)
             WHERE id = \(id) AND tenant_id = \(tenantID) AND revoked_at IS NULL RETURNING id
@@ -250,9 +263,11 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential? {
-        try await rows(
-            "SELECT name FROM credentials WHERE id = \(id) AND surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL"
-        ).first.map { Credential(id: id, tenantID: tenantID, surface: surface, name: try Cells($0)(0)) }
+        try await directoryCache.value(.credential(id, surface: surface, tenant: tenantID)) {
+            try await rows(
+                "SELECT name FROM credentials WHERE id = \(id) AND surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL"
+            ).first.map { Credential(id: id, tenantID: tenantID, surface: surface, name: try Cells($0)(0)) }
+        }
     }
 
     public func credentials(surface: String, in tenantID: UUID) async throws -> [Credential] {
@@ -265,7 +280,8 @@ extension PostgresStore: DirectoryStore {
     }
 
     public func revokeCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Bool {
-        try await !rows(
+        defer { directoryCache.invalidate() }
+        return try await !rows(
             """
             UPDATE credentials SET revoked_at = \(Timestamp.now().microseconds)
             WHERE id = \(id) AND surface = \(surface) AND tenant_id = \(tenantID) AND revoked_at IS NULL RETURNING id

@@ -17,6 +17,7 @@ enum PostgresSchema {
         ("v6: sent messages by when they were sent", v6),
         ("v7: the request journal", v7),
         ("v8: fault rules, snapshots, faults in the journal, deferrable references", v8),
+        ("v9: notices of directory changes", v9),
     ]
 
     /// Applies the migrations this database lacks. Safe when several servers start at once: each
@@ -371,6 +372,29 @@ enum PostgresSchema {
                 EXECUTE format('ALTER TABLE %s ALTER CONSTRAINT %I DEFERRABLE INITIALLY IMMEDIATE', reference.owner, reference.conname);
             END LOOP;
         END $$
+        """,
+    ]
+
+    /// A notice on `taskport_directory` when a change to a table that servers' directory caches
+    /// read from commits (`PostgresDirectoryChanges`). An API key's last use is no such change.
+    private static let v9 = [
+        """
+        CREATE FUNCTION taskport_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('taskport_directory', TG_TABLE_NAME);
+            RETURN NULL;
+        END $$
+        """,
+    ] + ["tenants", "users", "credentials", "task_attributes", "accounts", "businesses", "activities"].map { table in
+        """
+        CREATE TRIGGER \(table)_directory_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
+        FOR EACH STATEMENT EXECUTE FUNCTION taskport_directory_changed()
+        """
+    } + [
+        """
+        CREATE TRIGGER api_keys_directory_changed
+        AFTER INSERT OR UPDATE OF tenant_id, user_id, secret_hash, revoked_at OR DELETE OR TRUNCATE ON api_keys
+        FOR EACH STATEMENT EXECUTE FUNCTION taskport_directory_changed()
         """,
     ]
 }

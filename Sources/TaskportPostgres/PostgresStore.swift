@@ -8,8 +8,10 @@ import Synchronization
 import TaskportCore
 
 /// Taskport's shared store: one PostgreSQL database that any number of Taskport servers use at
-/// once. Nothing is kept in a server's memory that another server could change: versions are
-/// checked by the database, outbox messages are leased in it.
+/// once. Versions are checked by the database and outbox messages are leased in it. The one thing
+/// a server keeps in memory is its `DirectoryCache` of keys, users and catalog records: its own
+/// changes empty it at once, and another server's within the cache's lifetime (sooner, when the
+/// store listens for the database's notices of them: `followDirectoryChanges`).
 ///
 /// The store owns a `PostgresClient` (a pool of connections) and runs it from the moment it is
 /// opened; as a `Service` it closes the pool when the service group shuts down, so give it to the
@@ -19,6 +21,9 @@ public final class PostgresStore: Sendable, Service {
     let logger: Logger
     let reachability: Reachability
     let metrics: PostgresMetrics
+    let settings: ConnectionSettings
+    /// Directory and catalog reads kept between requests.
+    let directoryCache: DirectoryCache
     private let running: Task<Void, Never>
 
     /// Connects to the database the URL names and brings its schema up to date.
@@ -28,7 +33,7 @@ public final class PostgresStore: Sendable, Service {
     /// `metrics` counts the task writes committed and the pool's connections in use and awaited.
     public static func connect(
         url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "taskport.postgres"),
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, directoryCache: DirectoryCache = DirectoryCache()
     ) async throws -> PostgresStore {
         let settings = try ConnectionSettings(url: url)
         // The pool retries an unreachable server for ever: one plain connection first says what is wrong.
@@ -43,7 +48,7 @@ public final class PostgresStore: Sendable, Service {
         poolLogger.logLevel = max(logger.logLevel, .error)
         let store = PostgresStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), settings: settings, logger: logger,
-            metrics: PostgresMetrics(factory: metrics, maximumConnections: maximumConnections)
+            metrics: PostgresMetrics(factory: metrics, maximumConnections: maximumConnections), directoryCache: directoryCache
         )
         do {
             if let schema = settings.schema { try await store.createSchema(schema) }
@@ -55,10 +60,14 @@ public final class PostgresStore: Sendable, Service {
         return store
     }
 
-    private init(client: PostgresClient, settings: ConnectionSettings, logger: Logger, metrics: PostgresMetrics) {
+    private init(
+        client: PostgresClient, settings: ConnectionSettings, logger: Logger, metrics: PostgresMetrics, directoryCache: DirectoryCache
+    ) {
+        self.directoryCache = directoryCache
         self.client = client
         self.logger = logger
         self.metrics = metrics
+        self.settings = settings
         reachability = Reachability { await settings.answers(logger: logger) }
         running = Task { await client.run() }
     }
@@ -67,9 +76,13 @@ public final class PostgresStore: Sendable, Service {
         running.cancel()
     }
 
-    /// Waits for the service group to shut down, then closes the connections.
+    /// Follows other servers' directory changes (`followDirectoryChanges`) until the service
+    /// group shuts down, then closes the connections.
     public func run() async throws {
+        let following = Task { await followDirectoryChanges() }
         try? await gracefulShutdown()
+        following.cancel()
+        await following.value
         await close()
     }
 
@@ -339,8 +352,8 @@ struct ConnectionSettings: Sendable {
         }
     }
 
-    func probe(logger: Logger, connectTimeout: Duration = .seconds(10)) async throws {
-        let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
+    /// One connection of its own, outside the pool, opened within `connectTimeout`.
+    func connect(logger: Logger, connectTimeout: Duration) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS = switch tlsMode {
         case .disable: .disable
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
@@ -351,9 +364,14 @@ struct ConnectionSettings: Sendable {
             password: configuration.password, database: configuration.database, tls: tls
         )
         single.options.connectTimeout = .init(connectTimeout)
+        return try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+    }
+
+    func probe(logger: Logger, connectTimeout: Duration = .seconds(10)) async throws {
+        let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
         let started = ContinuousClock.now
         do {
-            let connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
+            let connection = try await connect(logger: logger, connectTimeout: connectTimeout)
             try? await connection.close()
         } catch let error as PSQLError {
             let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"

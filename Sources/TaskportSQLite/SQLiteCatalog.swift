@@ -19,11 +19,15 @@ extension SQLiteStore: CatalogStore {
     }
 
     public func account(_ id: UUID, in tenantID: UUID) async throws -> Account? {
-        try await fetchAccounts(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        try await directoryCache.value(.account(id, tenant: tenantID)) {
+            try await fetchAccounts(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        }
     }
 
     public func account(number: Int64, in tenantID: UUID) async throws -> Account? {
-        try await fetchAccounts(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        try await directoryCache.value(.accountNumber(number, tenant: tenantID)) {
+            try await fetchAccounts(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        }
     }
 
     public func accounts(in tenantID: UUID) async throws -> [Account] {
@@ -53,11 +57,15 @@ extension SQLiteStore: CatalogStore {
     }
 
     public func business(_ id: UUID, in tenantID: UUID) async throws -> Business? {
-        try await fetchBusinesses(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        try await directoryCache.value(.business(id, tenant: tenantID)) {
+            try await fetchBusinesses(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        }
     }
 
     public func business(number: Int64, in tenantID: UUID) async throws -> Business? {
-        try await fetchBusinesses(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        try await directoryCache.value(.businessNumber(number, tenant: tenantID)) {
+            try await fetchBusinesses(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        }
     }
 
     public func businesses(in tenantID: UUID) async throws -> [Business] {
@@ -91,6 +99,10 @@ extension SQLiteStore: CatalogStore {
     }
 
     public func activity(_ id: UUID, in tenantID: UUID) async throws -> Activity? {
+        try await directoryCache.value(.activity(id, tenant: tenantID)) { try await readActivity(id, in: tenantID) }
+    }
+
+    private func readActivity(_ id: UUID, in tenantID: UUID) async throws -> Activity? {
         try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT account_id, name FROM activities WHERE id = ? AND tenant_id = ?", arguments: [id.text, tenantID.text])
                 .map { Activity(id: id, tenantID: tenantID, accountID: ($0["account_id"] as String?).flatMap { UUID(text: $0) }, name: $0["name"]) }
@@ -111,6 +123,10 @@ extension SQLiteStore: CatalogStore {
     }
 
     public func attributes(_ kind: TaskAttribute.Kind?, in tenantID: UUID) async throws -> [TaskAttribute] {
+        try await directoryCache.value(.attributes(kind, tenant: tenantID)) { try await readAttributes(kind, in: tenantID) } ?? []
+    }
+
+    private func readAttributes(_ kind: TaskAttribute.Kind?, in tenantID: UUID) async throws -> [TaskAttribute] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,

@@ -43,7 +43,9 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func user(number: Int64, in tenantID: UUID) async throws -> User? {
-        try await fetchUsers(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        try await directoryCache.value(.userNumber(number, tenant: tenantID)) {
+            try await fetchUsers(where: "number = ? AND tenant_id = ?", [number, tenantID.text]).first
+        }
     }
 
     public func setPasswordHash(_ hash: String?, for userID: UUID, in tenantID: UUID) async throws {
@@ -131,7 +133,9 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func user(_ id: UUID, in tenantID: UUID) async throws -> User? {
-        try await fetchUsers(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        try await directoryCache.value(.user(id, tenant: tenantID)) {
+            try await fetchUsers(where: "id = ? AND tenant_id = ?", [id.text, tenantID.text]).first
+        }
     }
 
     public func user(email: String, in tenantID: UUID) async throws -> User? {
@@ -200,9 +204,28 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func principal(forAPIKeyHash hash: String) async throws -> Principal? {
+        guard let holder = try await directoryCache.value(.principal(apiKeyHash: hash), load: { try await keyHolder(hash) }) else {
+            return nil
+        }
+        let now = Timestamp.now().microseconds
+        if holder.claimUse(at: now) {
+            // Kept to the minute, so the write is rare, and made beside the request, which never
+            // waits for it: a store that cannot take it still authenticates at once.
+            let writer = writer
+            let keyID = holder.keyID.text
+            Task.detached {
+                try? await writer.write { db in
+                    try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, keyID])
+                }
+            }
+        }
+        return holder.principal
+    }
+
+    private func keyHolder(_ hash: String) async throws -> KeyHolder? {
         // Everything is read out of the row inside the read: a row of a cached statement is not
         // the caller's to keep.
-        let found = try await writer.read { db -> (Principal, String, Int64?)? in
+        try await writer.read { db -> KeyHolder? in
             guard
                 let row = try Row.fetchOne(
                     db.cachedStatement(
@@ -216,21 +239,11 @@ extension SQLiteStore: DirectoryStore {
                 )
             else { return nil }
             let user = try Self.user(row)
-            return (Principal(tenantID: user.tenantID, user: user), row[Self.userColumnCount], row[Self.userColumnCount + 1])
+            return KeyHolder(
+                principal: Principal(tenantID: user.tenantID, user: user), keyID: try storedUUID(row[Self.userColumnCount]),
+                lastUsedAt: row[Self.userColumnCount + 1]
+            )
         }
-        guard let (principal, keyID, lastUsed) = found else { return nil }
-        let now = Timestamp.now().microseconds
-        if lastUsed.map({ now - $0 >= APIKeyInfo.lastUseResolution }) ?? true {
-            // Kept to the minute, so the write is rare, and made beside the request, which never
-            // waits for it: a store that cannot take it still authenticates at once.
-            let writer = writer
-            Task.detached {
-                try? await writer.write { db in
-                    try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now, keyID])
-                }
-            }
-        }
-        return principal
     }
 
     public func apiKeys(in tenantID: UUID) async throws -> [APIKeyInfo] {
@@ -275,6 +288,10 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func credential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential? {
+        try await directoryCache.value(.credential(id, surface: surface, tenant: tenantID)) { try await readCredential(id, surface: surface, in: tenantID) }
+    }
+
+    private func readCredential(_ id: UUID, surface: String, in tenantID: UUID) async throws -> Credential? {
         try await writer.read { db in
             try Row.fetchOne(
                 db,

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import GRDB
+import Synchronization
 import TaskportCore
 
 /// Taskport's embedded store: one SQLite file in WAL mode, reached through GRDB.
@@ -18,10 +19,17 @@ public final class SQLiteStore: Sendable {
     let taskWrites: GroupCommit
     /// A database file's checkpointer, for the server to run beside it (nil in memory).
     public let checkpointer: WALCheckpointer?
+    /// Directory and catalog reads kept between requests; every commit that changes a table they
+    /// come from empties it (`DirectoryChanges`).
+    let directoryCache: DirectoryCache
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     /// `metrics` counts the task writes committed and measures each commit.
-    public convenience init(path: String, durability: Durability = .full, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
+    /// `directoryCache` keeps directory and catalog reads between requests.
+    public convenience init(
+        path: String, durability: Durability = .full, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        directoryCache: DirectoryCache = DirectoryCache()
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -32,7 +40,7 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.writerBackstop)")
         }
         let checkpointer = try WALCheckpointer(path: path, configuration: configuration, synchronous: synchronous)
-        try self.init(writer: pool, checkpointer: checkpointer, metrics: metrics)
+        try self.init(writer: pool, checkpointer: checkpointer, metrics: metrics, directoryCache: directoryCache)
     }
 
     /// A private database in memory, for tests.
@@ -40,17 +48,55 @@ public final class SQLiteStore: Sendable {
         try SQLiteStore(writer: DatabaseQueue(configuration: Configuration()))
     }
 
-    init(writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
+    init(
+        writer: any DatabaseWriter, checkpointer: WALCheckpointer? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        directoryCache: DirectoryCache = DirectoryCache()
+    ) throws {
         self.writer = writer
         self.checkpointer = checkpointer
         taskWrites = GroupCommit(writer: writer, metrics: CommitMetrics(factory: metrics)) { checkpointer?.committed(writes: $0) }
+        self.directoryCache = directoryCache
         try Schema.migrator.migrate(writer)
+        writer.add(transactionObserver: DirectoryChanges(cache: directoryCache), extent: .databaseLifetime)
     }
 
     /// The `PRAGMA` values in force on the writer connection, for diagnostics and tests.
     public func pragma(_ name: String) async throws -> String? {
         try await writer.write { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
     }
+}
+
+/// Empties the directory cache when a commit on the writer changed a table its entries are read
+/// from, whichever store method (or restore, or import) made the change.
+final class DirectoryChanges: TransactionObserver {
+    static let tables: Set<String> = [
+        "tenants", "users", "api_keys", "credentials", "task_attributes", "accounts", "businesses", "activities",
+    ]
+
+    let cache: DirectoryCache
+    /// Set by a change in the transaction under way; only the writer's queue touches it.
+    private let changed = Mutex(false)
+
+    init(cache: DirectoryCache) { self.cache = cache }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        // Writing down when an API key was last used changes nothing an entry holds.
+        if case .update(tableName: "api_keys", columnNames: let columns) = eventKind, columns == ["last_used_at"] { return false }
+        return Self.tables.contains(eventKind.tableName)
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        changed.withLock { $0 = true }
+        stopObservingDatabaseChangesUntilNextTransaction()
+    }
+
+    func databaseDidChange() { changed.withLock { $0 = true } }
+
+    func databaseDidCommit(_ db: Database) {
+        if changed.withLock({ changed in defer { changed = false }; return changed }) { cache.invalidate() }
+    }
+
+    func databaseDidRollback(_ db: Database) { changed.withLock { $0 = false } }
 }
 
 // MARK: - Tasks

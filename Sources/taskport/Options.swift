@@ -24,6 +24,21 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "PostgreSQL only: the most connections this server opens (TASKPORT_DATABASE_CONNECTIONS).")
     var databaseConnections: Int = environment("TASKPORT_DATABASE_CONNECTIONS").flatMap { Int($0) } ?? 20
 
+    @Option(
+        help: """
+            Seconds a server trusts the API keys, users and catalog records it keeps in memory when it has not heard \
+            they changed: the longest another process's change can take to reach it. 0 keeps nothing \
+            (TASKPORT_DIRECTORY_CACHE_SECONDS).
+            """
+    )
+    var directoryCacheSeconds: Double = environment("TASKPORT_DIRECTORY_CACHE_SECONDS").flatMap { Double($0) } ?? 1
+
+    func validate() throws {
+        guard directoryCacheSeconds.isFinite, (0...3600).contains(directoryCacheSeconds) else {
+            throw ValidationError("--directory-cache-seconds must be between 0 and 3600")
+        }
+    }
+
     var isPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
 
     /// The database as people may see it: a PostgreSQL URL without its password.
@@ -37,10 +52,13 @@ struct DatabaseOptions: ParsableArguments {
     /// open until the process ends, or, under `serve`, until the server shuts down.
     /// Opens the store; `metrics` counts its writes and, on PostgreSQL, its pool.
     func open(metrics: any MetricsFactory = NOOPMetricsHandler.instance) async throws -> any TaskportStore {
+        let cache = DirectoryCache(lifetime: .milliseconds(Int64(directoryCacheSeconds * 1000)))
         if isPostgres {
-            return try await PostgresStore.connect(url: database, maximumConnections: databaseConnections, metrics: metrics)
+            return try await PostgresStore.connect(
+                url: database, maximumConnections: databaseConnections, metrics: metrics, directoryCache: cache
+            )
         }
-        return try SQLiteStore(path: database, durability: durability, metrics: metrics)
+        return try SQLiteStore(path: database, durability: durability, metrics: metrics, directoryCache: cache)
     }
 }
 

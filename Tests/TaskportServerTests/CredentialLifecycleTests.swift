@@ -97,4 +97,35 @@ struct CredentialLifecycleTests {
             try await rollout.send(.get, "/tasks").rolloutError(.unauthorized)
         }
     }
+
+    /// The store keeps keys, users and attributes in memory between requests (`DirectoryCache`);
+    /// a change made on this server is still seen by the very next request, not a second later.
+    @Test func aChangeIsSeenByTheNextRequestThoughTheDirectoryIsCached() async throws {
+        let h = try await Harness.make()
+        let carol = try await h.store.createUser(in: h.tenant.id, email: "carol@acme.test", name: "Carol", roles: ["admin"])
+        let key = APIKeySecret.generate()
+        try await h.store.addAPIKey(key, named: "carol", for: carol.id, in: h.tenant.id)
+        try await h.run { native in
+            let carolNative = NativeClient(client: native.client, key: key.plaintext)
+            let thena = ThenaClient(client: native.client, key: key.plaintext)
+            let id = try #require(try await carolNative.create()["id"] as? String)
+            // Read twice, so what the next requests check is held in memory.
+            for _ in 0..<2 {
+                #expect(try await carolNative.patch("/v1/tasks/\(id)", #"{"notes":"warm"}"#).status == .ok)
+                try await thena.send(.put, "/v1/accounts/tasks/\(id)", #"{"status":"Waiting"}"#).thenaError(.badRequest)
+            }
+
+            _ = try await h.store.createAttribute(.status, value: "Waiting", configuration: [:], in: h.tenant.id)
+            #expect(try await thena.send(.put, "/v1/accounts/tasks/\(id)", #"{"status":"Waiting"}"#).status == .ok)
+
+            try await h.store.setRoles(["CoworkerTask-List", "CoworkerTask-Read"], for: carol.id, in: h.tenant.id)
+            try await carolNative.patch("/v1/tasks/\(id)", #"{"notes":"read only now"}"#).problem(.forbidden)
+            #expect(try await carolNative.send(.get, "/v1/tasks/\(id)").status == .ok)
+
+            let keyID = try #require(try await h.store.apiKeys(in: h.tenant.id).first { $0.name == "carol" }?.id)
+            #expect(try await h.store.revokeAPIKey(keyID, in: h.tenant.id))
+            try await carolNative.send(.get, "/v1/tasks/\(id)").problem(.unauthorized)
+            try await thena.send(.get, "/v1/accounts/tasks/\(id)").thenaError(.unauthorized)
+        }
+    }
 }

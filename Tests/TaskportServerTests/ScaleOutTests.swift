@@ -78,6 +78,56 @@ struct ScaleOutTests {
         for server in servers { #expect(try await server.terminate() == 0) }
         await store.close()
     }
+
+    /// Each server keeps API keys and users in memory between requests. A change made elsewhere
+    /// (here by a third connection to the database) reaches both servers through the database's
+    /// notices, well before the hour these servers are told to trust what they keep: a changed
+    /// role, then a revoked key, each within a few seconds on a loaded machine.
+    @Test func aChangeMadeElsewhereReachesEveryServerByNotice() async throws {
+        let url = try TestPostgres.freshURL()
+        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
+        let tenant = try await store.createTenant(named: "notices")
+        let user = try await store.createUser(in: tenant.id, email: "ops@notices.test", name: "Ops", roles: ["admin"])
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: "notices", for: user.id, in: tenant.id)
+        let servers = [
+            try await ServerProcess(arguments: ["--database", url, "--directory-cache-seconds", "3600"], port: try await ServerProcess.freePort()),
+            try await ServerProcess(arguments: ["--database", url, "--directory-cache-seconds", "3600"], port: try await ServerProcess.freePort()),
+        ]
+        let api = NativeHTTP(key: key.plaintext)
+        let created = try await api.send(.POST, "http://127.0.0.1:\(servers[0].port)/v1/tasks", #"{"title":"Watched"}"#)
+        let id = try #require(created.json["id"] as? String)
+        let tasks = servers.map { "http://127.0.0.1:\($0.port)/v1/tasks/\(id)" }
+        for task in tasks {
+            #expect(try await api.send(.PATCH, task, #"{"notes":"warm"}"#, contentType: "application/merge-patch+json").status == .ok)
+        }
+
+        /// How long `task` took to answer `status`, polled; nil if it did not within ten seconds.
+        func seen(_ status: HTTPResponseStatus, at task: String, _ method: HTTPMethod, _ body: String? = nil) async throws -> Duration? {
+            let started = ContinuousClock.now
+            while ContinuousClock.now - started < .seconds(10) {
+                if try await api.send(method, task, body, contentType: "application/merge-patch+json").status == status {
+                    return ContinuousClock.now - started
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+
+        try await store.setRoles(["CoworkerTask-List", "CoworkerTask-Read"], for: user.id, in: tenant.id)
+        for task in tasks {
+            #expect(try await seen(.forbidden, at: task, .PATCH, #"{"notes":"read only"}"#) != nil)
+            #expect(try await api.send(.GET, task).status == .ok)
+        }
+        let keyID = try #require(try await store.apiKeys(in: tenant.id).first?.id)
+        #expect(try await store.revokeAPIKey(keyID, in: tenant.id))
+        for task in tasks {
+            #expect(try await seen(.unauthorized, at: task, .GET) != nil)
+        }
+
+        for server in servers { #expect(try await server.terminate() == 0) }
+        await store.close()
+    }
 }
 
 /// Just enough of an HTTP client for the native API.
