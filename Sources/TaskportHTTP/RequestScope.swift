@@ -56,7 +56,7 @@ public struct TaskView: Sendable {
         TaskView(
             surface: surface,
             id: { .string($0.id.lowercasedText) },
-            record: { task in try JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(try await render(task))) }
+            record: { task in try JSONValue.object(encoding: try await render(task)) }
         )
     }
 }

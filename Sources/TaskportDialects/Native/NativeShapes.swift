@@ -155,7 +155,7 @@ struct ReadOnlyMembers: Hashable, Sendable {
     func check(against task: TaskRecord) throws(TaskportError) {
         let malformed = members.sorted(by: { $0.key < $1.key }).compactMap { name, sent in Self.shapeProblem(name, sent) }
         if !malformed.isEmpty { throw .invalid(malformed) }
-        let shown = (try? JSONDecoder().decode(JSONObject.self, from: JSONEncoder().encode(NativeTask(task)))) ?? [:]
+        let shown = (try? JSONValue.object(encoding: NativeTask(task))) ?? [:]
         var problems: [FieldProblem] = []
         for (name, sent) in members.sorted(by: { $0.key < $1.key }) where !Self.same(sent, shown[name] ?? .null, member: name) {
             if name == "version" || name == "updatedAt" { continue }
