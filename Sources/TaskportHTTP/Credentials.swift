@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JWTKit
+import Synchronization
 import TaskportCore
 
 /// Where a surface's clients put their credential.
@@ -89,6 +90,9 @@ public struct TokenAuthority: Sendable {
     static let secretName = "jwt-hs256"
 
     let keys: JWTKeyCollection
+    /// Tokens whose signature has verified, by their text: a client sends the same token with
+    /// every request, and its signature and claims cannot change. Expiry is checked at each use.
+    let verified = VerifiedTokens()
 
     /// Loads the signing key from the store, making one on first use.
     public static func load(from directory: any DirectoryStore) async throws -> TokenAuthority {
@@ -127,11 +131,19 @@ public struct TokenAuthority: Sendable {
     /// The verified claims of a token: signed by this key with HS256, issued by Taskport and not expired.
     /// Throws `unauthenticated` saying what is wrong otherwise.
     public func verify(_ token: String) async throws(TaskportError) -> AccessTokenClaims {
+        if let claims = verified.claims(of: token) {
+            guard (try? claims.exp.verifyNotExpired()) != nil else {
+                throw .unauthenticated("The token has expired or was not issued by Taskport")
+            }
+            return claims
+        }
         guard Self.headerAlgorithm(of: token) == Self.algorithm else {
             throw .unauthenticated("The token is not a Taskport HS256 token")
         }
         do {
-            return try await keys.verify(token, as: AccessTokenClaims.self)
+            let claims = try await keys.verify(token, as: AccessTokenClaims.self)
+            verified.keep(claims, of: token)
+            return claims
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
             throw .unauthenticated("The token has expired or was not issued by Taskport")
         } catch {
@@ -164,5 +176,23 @@ public struct TokenAuthority: Sendable {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return nil }
         return object["alg"] as? String
+    }
+}
+
+/// The claims of tokens that verified, by the token's text; at most `capacity` of them, then it
+/// starts over. A token that fails is never kept.
+final class VerifiedTokens: Sendable {
+    static let capacity = 10_000
+    private let claims = Mutex<[String: AccessTokenClaims]>([:])
+
+    func claims(of token: String) -> AccessTokenClaims? {
+        claims.withLock { $0[token] }
+    }
+
+    func keep(_ verified: AccessTokenClaims, of token: String) {
+        claims.withLock { claims in
+            if claims.count >= Self.capacity { claims.removeAll(keepingCapacity: true) }
+            claims[token] = verified
+        }
     }
 }

@@ -54,6 +54,26 @@ struct TokenAuthorityTests {
         }
     }
 
+    /// A verified token is remembered, so its signature is not checked again; its expiry still is.
+    @Test func aTokenThatVerifiedIsRefusedOnceItExpires() async throws {
+        let f = try await Fixture.make()
+        let token = try await f.authority.issue(for: f.principal, lifetime: 1)
+        #expect(try await f.authority.verify(token).userID == f.principal.user.id.lowercasedText)
+        #expect(try await f.authority.verify(token).userID == f.principal.user.id.lowercasedText)
+        try await Task.sleep(for: .milliseconds(1_100))
+        await #expect(throws: TaskportError.unauthenticated("The token has expired or was not issued by Taskport")) {
+            try await f.authority.verify(token)
+        }
+        // A token altered from one that verified is checked in full.
+        let fresh = try await f.authority.issue(for: f.principal, lifetime: 60)
+        _ = try await f.authority.verify(fresh)
+        var characters = Array(fresh)
+        let inSignature = characters.count - 10
+        characters[inSignature] = characters[inSignature] == "A" ? "B" : "A"
+        let tampered = String(characters)
+        await #expect(throws: TaskportError.self) { try await f.authority.verify(tampered) }
+    }
+
     @Test func tokensOfAnotherKeyOrAlgorithmAreRefused() async throws {
         let f = try await Fixture.make()
         let other = try await TokenAuthority(key: SymmetricKey(size: .bits256))

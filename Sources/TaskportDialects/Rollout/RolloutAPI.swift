@@ -79,7 +79,10 @@ struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
         else { return try await next(request, context) }
         var request = request
         let body = try await request.collectBody(upTo: BodyLimit.maximumBytes)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+        // A body without the word has no `null` member to find: most bodies are read once, by the handler.
+        guard body.readableBytesView.firstRange(of: "null".utf8) != nil,
+            let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else {
             return try await next(request, context)
         }
         let nulls = Set(object.keys.filter { RolloutInput.memberNames.contains($0) && object[$0] is NSNull })
