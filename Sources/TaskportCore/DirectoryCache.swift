@@ -27,6 +27,8 @@ public final class DirectoryCache: Sendable {
         case business(UUID, tenant: UUID)
         case businessNumber(Int64, tenant: UUID)
         case activity(UUID, tenant: UUID)
+        /// The ids of a tenant's live webhooks.
+        case webhooks(tenant: UUID)
     }
 
     /// How long an entry is trusted when nothing this process did says it changed.

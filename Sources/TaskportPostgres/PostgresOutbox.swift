@@ -120,6 +120,7 @@ extension PostgresStore: OutboxStore {
     }
 
     public func createWebhook(url: String, secret: String, in tenantID: UUID) async throws -> Webhook {
+        defer { directoryCache.invalidate() }
         let webhook = Webhook(id: UUID(), tenantID: tenantID, url: url, secret: secret, createdAt: .now())
         try await insert(unique: "the webhook exists already") {
             """
@@ -139,7 +140,8 @@ extension PostgresStore: OutboxStore {
     }
 
     public func deleteWebhook(_ id: UUID, in tenantID: UUID) async throws -> Bool {
-        try await !rows(
+        defer { directoryCache.invalidate() }
+        return try await !rows(
             """
             UPDATE webhooks SET deleted_at = \(Timestamp.now().microseconds)
             WHERE id = \(id) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id

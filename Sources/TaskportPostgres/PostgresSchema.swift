@@ -385,7 +385,7 @@ enum PostgresSchema {
             RETURN NULL;
         END $$
         """,
-    ] + ["tenants", "users", "credentials", "task_attributes", "accounts", "businesses", "activities"].map { table in
+    ] + ["tenants", "users", "credentials", "task_attributes", "accounts", "businesses", "activities", "webhooks"].map { table in
         """
         CREATE TRIGGER \(table)_directory_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
         FOR EACH STATEMENT EXECUTE FUNCTION taskport_directory_changed()

@@ -24,6 +24,8 @@ public final class PostgresStore: Sendable, Service {
     let settings: ConnectionSettings
     /// Directory and catalog reads kept between requests.
     let directoryCache: DirectoryCache
+    /// The tasks this server last saw, for one-statement changes.
+    let recentTasks = RecentTasks()
     private let running: Task<Void, Never>
 
     /// Connects to the database the URL names and brings its schema up to date.

@@ -27,6 +27,7 @@ extension PostgresStore: TaskStore {
                 return record
             }
         }
+        remember(created)
         TaskTouch.note(created.id)
         return created
     }
@@ -35,7 +36,10 @@ extension PostgresStore: TaskStore {
         let record = try await pooled { [self, logger] connection in
             try await translatingErrors { try await Self.fetchTask(reference, in: tenantID, connection, logger) }
         }
-        if let record { TaskTouch.note(record.id) }
+        if let record {
+            remember(record)
+            TaskTouch.note(record.id)
+        }
         return record
     }
 
@@ -119,12 +123,16 @@ extension PostgresStore: TaskStore {
         }
     }
 
-    /// Applies a mutation in two round trips: one reads the task (and the tenant's webhooks), one
-    /// statement writes the new row with a conditional `UPDATE … WHERE version = n` together with its
+    /// Applies a mutation in one round trip when this server knows the task (`RecentTasks`), in
+    /// two otherwise: one reads the task (and the tenant's webhooks), one statement writes the new
+    /// row with a conditional `UPDATE … WHERE version = n AND updated_at = t` together with its
     /// audit entry and outbox messages. When another server changed the task in between, that
     /// statement writes nothing, and the mutation is tried again on what is there now, so a
     /// precondition is checked against the latest version.
     public func apply(_ mutation: TaskMutation) async throws -> TaskRecord {
+        if let known = recentTasks.record(mutation.task, in: mutation.tenantID), let written = try await apply(mutation, toKnown: known) {
+            return written
+        }
         let logger = logger
         while true {
             let outcome: TaskRecord? = try await retrying {
@@ -140,7 +148,7 @@ extension PostgresStore: TaskStore {
                     let webhooks = try Cells(row)(TaskRow.columnCount, as: [UUID].self)
                     let messages = mutation.outbox + Self.webhookMessages(for: commit, actor: mutation.actor, endpoints: webhooks)
                     let written = try await connection.rows(
-                        try UpdateTask(commit: commit, expectedVersion: current.version, actor: mutation.actor, comment: mutation.comment, messages: messages),
+                        try UpdateTask(commit: commit, expected: current, actor: mutation.actor, comment: mutation.comment, messages: messages),
                         logger
                     )
                     guard !written.isEmpty else { return nil }
@@ -149,10 +157,51 @@ extension PostgresStore: TaskStore {
                 }
             }
             if let outcome {
+                remember(outcome, deleted: mutation.kind == .delete)
                 TaskTouch.note(outcome.id)
                 return outcome
             }
         }
+    }
+
+    /// The mutation written in one statement, computed from the task as this server last saw it;
+    /// nil, with the task forgotten, when the engine refuses it or makes no change there (the
+    /// answer must come from the task as stored) or the task is no longer as it was seen.
+    private func apply(_ mutation: TaskMutation, toKnown known: TaskRecord) async throws -> TaskRecord? {
+        guard let commit = (try? TaskEngine.commit(mutation, to: known, at: .now())) ?? nil else {
+            recentTasks.forget(known)
+            return nil
+        }
+        let logger = logger
+        let tenantID = mutation.tenantID
+        let webhooks = try await directoryCache.value(.webhooks(tenant: tenantID)) { [self] in
+            try await translatingErrors {
+                try await pooled { connection in
+                    try await connection.rows(TenantWebhooks(tenantID: tenantID), logger).map { try Cells($0)(0, as: UUID.self) }
+                }
+            }
+        } ?? []
+        let messages = mutation.outbox + Self.webhookMessages(for: commit, actor: mutation.actor, endpoints: webhooks)
+        let statement = try UpdateTask(commit: commit, expected: known, actor: mutation.actor, comment: mutation.comment, messages: messages)
+        let written = try await retrying {
+            try await pooled { [logger] connection in
+                try await Self.checkReferences(of: commit.record.content, changedFrom: known.content, in: tenantID, connection, logger)
+                return try await connection.rows(statement, logger)
+            }
+        }
+        guard !written.isEmpty else {
+            recentTasks.forget(known)
+            return nil
+        }
+        metrics.taskWrites.increment()
+        remember(commit.record, deleted: mutation.kind == .delete)
+        TaskTouch.note(commit.record.id)
+        return commit.record
+    }
+
+    /// Keeps a task this server has just seen as stored, or forgets it once it is deleted.
+    func remember(_ record: TaskRecord, deleted: Bool = false) {
+        if deleted { recentTasks.forget(record) } else { recentTasks.keep(record) }
     }
 
     public func history(of reference: TaskReference, in tenantID: UUID) async throws -> [AuditEntry]? {
@@ -482,20 +531,23 @@ struct UpdateTask: RowsStatement {
         return """
             WITH changed AS (
                 UPDATE tasks SET version = $1, updated_at = $2, deleted_at = $3, updated_by = $4, \(assignments)
-                WHERE number = $\(next) AND version = $\(next + 1) RETURNING id, tenant_id, number
+                WHERE number = $\(next) AND version = $\(next + 1) AND updated_at = $\(next + 2) RETURNING id, tenant_id, number
             )
-            """ + ChangeRecord.sql(from: next + 2)
+            """ + ChangeRecord.sql(from: next + 3)
     }()
     var commit: TaskCommit
-    var expectedVersion: Int64
+    /// The task the change was computed from: it is written only where the row still has that
+    /// version and update time (the time tells apart two versions of one number, as a snapshot's
+    /// restore can make).
+    var expected: TaskRecord
     var actor: Actor
     var comment: String?
     var messages: [OutboxMessage]
     let documents: WriteDocuments
 
-    init(commit: TaskCommit, expectedVersion: Int64, actor: Actor, comment: String?, messages: [OutboxMessage]) throws {
+    init(commit: TaskCommit, expected: TaskRecord, actor: Actor, comment: String?, messages: [OutboxMessage]) throws {
         self.commit = commit
-        self.expectedVersion = expectedVersion
+        self.expected = expected
         self.actor = actor
         self.comment = comment
         self.messages = messages
@@ -509,7 +561,8 @@ struct UpdateTask: RowsStatement {
         binds.append(record.updatedBy)
         TaskRow.bind(record.content, documents, to: &binds)
         binds.append(record.number)
-        binds.append(expectedVersion)
+        binds.append(expected.version)
+        binds.append(expected.updatedAt.microseconds)
         ChangeRecord.bind(commit, actor: actor, comment: comment, messages: messages, documents, to: &binds)
         return binds
     }

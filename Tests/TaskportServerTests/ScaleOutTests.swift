@@ -79,6 +79,62 @@ struct ScaleOutTests {
         await store.close()
     }
 
+    /// A server writes a task it knows in one statement, computed from the task as it last saw
+    /// it. When another server has changed the task since, or a snapshot's restore has taken it
+    /// back to an earlier version that has since been changed again to the same version number,
+    /// nothing is written from the stale copy: the change is computed again from the task as
+    /// stored, and a precondition is checked against that.
+    @Test func aServerWritesFromTheTaskAsStoredNotAsItLastSawIt() async throws {
+        let url = try TestPostgres.freshURL()
+        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
+        let tenant = try await store.createTenant(named: "stale")
+        let user = try await store.createUser(in: tenant.id, email: "ops@stale.test", name: "Ops", roles: ["admin"])
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: "stale", for: user.id, in: tenant.id)
+        let a = try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort())
+        let b = try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort())
+        let api = NativeHTTP(key: key.plaintext)
+        let created = try await api.send(.POST, "http://127.0.0.1:\(a.port)/v1/tasks", #"{"title":"Shared","metadata":{"a":1}}"#)
+        let id = try #require(created.json["id"] as? String)
+        let onA = "http://127.0.0.1:\(a.port)/v1/tasks/\(id)"
+        let onB = "http://127.0.0.1:\(b.port)/v1/tasks/\(id)"
+        func patch(_ url: String, _ body: String, ifMatch: String? = nil) async throws -> NativeHTTP.Reply {
+            try await api.send(.PATCH, url, body, contentType: "application/merge-patch+json", ifMatch: ifMatch)
+        }
+
+        // A knows version 1; B makes version 2; A's change lands on version 2 as stored.
+        #expect(try await patch(onB, #"{"title":"From B","metadata":{"b":2}}"#).json["version"] as? Int == 2)
+        let fromA = try await patch(onA, #"{"notes":"From A"}"#)
+        #expect(fromA.status == .ok)
+        #expect(fromA.json["version"] as? Int == 3)
+        #expect(fromA.json["title"] as? String == "From B")
+        #expect(fromA.json["notes"] as? String == "From A")
+        #expect((fromA.json["metadata"] as? [String: Int]) == ["a": 1, "b": 2])
+
+        // B knows version 2; a precondition on version 3 holds on B, a stale one does not on A.
+        let etag = try #require(fromA.headers.first(name: "ETag"))
+        #expect(try await patch(onB, #"{"notes":"B's version 4"}"#, ifMatch: etag).json["version"] as? Int == 4)
+        #expect(try await patch(onA, #"{"notes":"stale"}"#, ifMatch: etag).status == .preconditionFailed)
+
+        // A knows version 5 (its own write); a restore on B takes the task back to version 4,
+        // and B changes it to a different version 5. A's next change starts from B's version 5.
+        #expect(try await api.send(.POST, "http://127.0.0.1:\(b.port)/v1/snapshots", #"{"name":"at-4"}"#).status == .created)
+        #expect(try await patch(onA, #"{"notes":"A's version 5"}"#).json["version"] as? Int == 5)
+        #expect(try await api.send(.POST, "http://127.0.0.1:\(b.port)/v1/snapshots/at-4/restore").status == .noContent)
+        #expect(try await patch(onB, #"{"title":"B's version 5"}"#).json["version"] as? Int == 5)
+        let afterRestore = try await patch(onA, #"{"metadata":{"c":3}}"#)
+        #expect(afterRestore.json["version"] as? Int == 6)
+        #expect(afterRestore.json["title"] as? String == "B's version 5")
+        #expect(afterRestore.json["notes"] as? String == "B's version 4")
+        #expect((afterRestore.json["metadata"] as? [String: Int]) == ["a": 1, "b": 2, "c": 3])
+
+        let history = try await api.send(.GET, "\(onB)/history")
+        let versions = try #require(history.json["items"] as? [[String: Any]]).compactMap { $0["version"] as? Int }
+        #expect(versions == [1, 2, 3, 4, 5, 6])
+        for server in [a, b] { #expect(try await server.terminate() == 0) }
+        await store.close()
+    }
+
     /// Each server keeps API keys and users in memory between requests. A change made elsewhere
     /// (here by a third connection to the database) reaches both servers through the database's
     /// notices, well before the hour these servers are told to trust what they keep: a changed
