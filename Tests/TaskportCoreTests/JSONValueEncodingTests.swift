@@ -81,4 +81,48 @@ import Testing
         #expect(throws: EncodingError.self) { try JSONValue.encoding(Float.infinity) }
         #expect(throws: EncodingError.self) { try JSONEncoder().encode(["ratio": Double.nan]) }
     }
+
+    /// The same members written through `ConcreteEncoding`'s calls and through the generic ones.
+    struct Members: Encodable {
+        let concrete: Bool
+        let metadata: JSONObject = [
+            "n": 1, "x": 1.5, "s": "t", "none": nil, "list": .array([true, nil, .array([]), .object(["k": "v"])]),
+            "deep": .object(["k": .array(["v", 2])]),
+        ]
+
+        enum CodingKeys: String, CodingKey { case notes, due, done, count, tags, metadata, value }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            let notes: String? = nil
+            let due: String? = "2026-12-06T10:00:00.000000Z"
+            let done: Bool? = nil
+            let count: Int64? = 3
+            if concrete {
+                try container.encodeOrNull(notes, forKey: .notes)
+                try container.encodeOrNull(due, forKey: .due)
+                try container.encodeOrNull(done, forKey: .done)
+                try container.encodeOrNull(count, forKey: .count)
+                try container.encode(strings: ["a", "b"], forKey: .tags)
+                try container.encode(json: metadata, forKey: .metadata)
+                try container.encode(json: .array([.integer(1), .null]), forKey: .value)
+            } else {
+                try container.encode(notes, forKey: .notes)
+                try container.encode(due, forKey: .due)
+                try container.encode(done, forKey: .done)
+                try container.encode(count, forKey: .count)
+                try container.encode(["a", "b"], forKey: .tags)
+                try container.encode(metadata, forKey: .metadata)
+                try container.encode(JSONValue.array([.integer(1), .null]), forKey: .value)
+            }
+        }
+    }
+
+    @Test func concreteCallsWriteWhatGenericOnesWrite() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let concrete = try encoder.encode(Members(concrete: true))
+        #expect(concrete == (try encoder.encode(Members(concrete: false))))
+        #expect(String(decoding: concrete, as: UTF8.self).contains(#""notes":null"#))
+    }
 }

@@ -17,36 +17,43 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     }
 
     package func encode(to encoder: any Encoder) throws {
+        // Each member by its kind's own method (`ConcreteEncoding`): an answer is written per request.
         var container = encoder.container(keyedBy: CodingKeys.self)
         let task = record.content
         try container.encode(record.id.lowercasedText, forKey: .id)
         try container.encode(record.number, forKey: .number)
         try container.encode(task.title, forKey: .title)
-        try container.encode(task.notes, forKey: .notes)
-        try container.encode(task.type, forKey: .type)
-        try container.encode(task.status, forKey: .status)
-        try container.encode(task.priority, forKey: .priority)
+        try container.encodeOrNull(task.notes, forKey: .notes)
+        try container.encodeOrNull(task.type, forKey: .type)
+        try container.encodeOrNull(task.status, forKey: .status)
+        try container.encodeOrNull(task.priority, forKey: .priority)
         try container.encode(task.completed, forKey: .completed)
-        try container.encode(task.dueAt, forKey: .dueAt)
-        try container.encode(task.timeZone, forKey: .timeZone)
-        try container.encode(task.subjectID, forKey: .subjectId)
-        try container.encode(task.scopeID, forKey: .scopeId)
-        try container.encode(task.activityID?.lowercasedText, forKey: .activityId)
-        try container.encode(task.assignee.map(NativeAssignee.init), forKey: .assignee)
-        try container.encode(task.assignedByID?.lowercasedText, forKey: .assignedById)
-        try container.encode(task.assignmentComment, forKey: .assignmentComment)
-        try container.encode(task.responsibleID?.lowercasedText, forKey: .responsibleId)
-        try container.encode(record.creatorID?.lowercasedText, forKey: .creatorId)
-        try container.encode(task.attachments, forKey: .attachments)
-        try container.encode(task.metadata, forKey: .metadata)
+        try container.encodeOrNull(task.dueAt?.rfc3339, forKey: .dueAt)
+        try container.encodeOrNull(task.timeZone, forKey: .timeZone)
+        try container.encodeOrNull(task.subjectID, forKey: .subjectId)
+        try container.encodeOrNull(task.scopeID, forKey: .scopeId)
+        try container.encodeOrNull(task.activityID?.lowercasedText, forKey: .activityId)
+        if let assignee = task.assignee {
+            var nested = container.nestedContainer(keyedBy: NativeAssignee.CodingKeys.self, forKey: .assignee)
+            try nested.encode(assignee.kind.rawValue, forKey: .type)
+            try nested.encode(assignee.id.lowercasedText, forKey: .id)
+        } else {
+            try container.encodeNil(forKey: .assignee)
+        }
+        try container.encodeOrNull(task.assignedByID?.lowercasedText, forKey: .assignedById)
+        try container.encodeOrNull(task.assignmentComment, forKey: .assignmentComment)
+        try container.encodeOrNull(task.responsibleID?.lowercasedText, forKey: .responsibleId)
+        try container.encodeOrNull(record.creatorID?.lowercasedText, forKey: .creatorId)
+        try container.encode(strings: task.attachments, forKey: .attachments)
+        try container.encode(json: task.metadata, forKey: .metadata)
         try container.encode(task.notifyByEmail, forKey: .notifyByEmail)
         try container.encode(task.reminded, forKey: .reminded)
         try container.encode(task.visibleToEveryone, forKey: .visibleToEveryone)
-        try container.encode(task.listItemID, forKey: .listItemId)
-        try container.encode(task.externalID, forKey: .externalId)
+        try container.encodeOrNull(task.listItemID, forKey: .listItemId)
+        try container.encodeOrNull(task.externalID, forKey: .externalId)
         try container.encode(record.version, forKey: .version)
-        try container.encode(record.createdAt, forKey: .createdAt)
-        try container.encode(record.updatedAt, forKey: .updatedAt)
+        try container.encode(record.createdAt.rfc3339, forKey: .createdAt)
+        try container.encode(record.updatedAt.rfc3339, forKey: .updatedAt)
     }
 }
 

@@ -51,7 +51,7 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         for (key, value) in members {
-            try container.encode(value, forKey: key)
+            try container.encode(json: value, forKey: key)
         }
     }
 

@@ -132,7 +132,8 @@ package struct ThenaTask: Encodable, Hashable, Sendable {
     }
 
     package func encode(to encoder: any Encoder) throws {
-        try members.encode(to: encoder)
+        var container = encoder.container(keyedBy: JSONMemberKey.self)
+        for (name, value) in members { try container.encode(json: value, forKey: JSONMemberKey(name)) }
     }
 }
 
