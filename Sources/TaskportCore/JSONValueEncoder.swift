@@ -85,8 +85,9 @@ private struct ValueEncoder: Encoder {
     func singleValueContainer() -> any SingleValueEncodingContainer { Single(encoder: self) }
 
     /// Writes `value` into this encoder's node: simple kinds directly, anything else through its
-    /// own `encode(to:)`.
-    func encode(_ value: some Encodable) throws {
+    /// own `encode(to:)`. Kinds are told apart by comparing types, not by casting (a failed cast
+    /// costs more than the rest of the work).
+    func encode<Value: Encodable>(_ value: Value) throws {
         if let simple = try Self.simple(value, at: codingPath) {
             node.content = .value(simple)
         } else {
@@ -94,26 +95,26 @@ private struct ValueEncoder: Encoder {
         }
     }
 
-    static func simple(_ value: some Encodable, at path: [any CodingKey]) throws -> JSONValue? {
-        switch value {
-        case let value as String: return .string(value)
-        case let value as Bool: return .bool(value)
-        case let value as Int: return .integer(Int64(value))
-        case let value as Int64: return .integer(value)
-        case let value as Int32: return .integer(Int64(value))
-        case let value as Int16: return .integer(Int64(value))
-        case let value as Int8: return .integer(Int64(value))
-        case let value as UInt: return Int64(exactly: value).map(JSONValue.integer) ?? .number(Double(value))
-        case let value as UInt64: return Int64(exactly: value).map(JSONValue.integer) ?? .number(Double(value))
-        case let value as UInt32: return .integer(Int64(value))
-        case let value as UInt16: return .integer(Int64(value))
-        case let value as UInt8: return .integer(Int64(value))
-        case let value as Double: return try number(value, at: path)
-        case let value as Float: return try number(Double(value), at: path)
-        case let value as JSONValue: return value
-        case let value as URL: return .string(value.absoluteString)
-        default: return nil
-        }
+    static func simple<Value: Encodable>(_ value: Value, at path: [any CodingKey]) throws -> JSONValue? {
+        /// `value` as `Kind` when that is its type: a comparison, and a cast only where it succeeds.
+        func exactly<Kind>(_ kind: Kind.Type) -> Kind? { Value.self == kind ? value as? Kind : nil }
+        if let string = exactly(String.self) { return .string(string) }
+        if let bool = exactly(Bool.self) { return .bool(bool) }
+        if let int = exactly(Int.self) { return .integer(Int64(int)) }
+        if let int = exactly(Int64.self) { return .integer(int) }
+        if let json = exactly(JSONValue.self) { return json }
+        if let double = exactly(Double.self) { return try number(double, at: path) }
+        if let int = exactly(Int32.self) { return .integer(Int64(int)) }
+        if let int = exactly(Int16.self) { return .integer(Int64(int)) }
+        if let int = exactly(Int8.self) { return .integer(Int64(int)) }
+        if let int = exactly(UInt32.self) { return .integer(Int64(int)) }
+        if let int = exactly(UInt16.self) { return .integer(Int64(int)) }
+        if let int = exactly(UInt8.self) { return .integer(Int64(int)) }
+        if let int = exactly(UInt.self) { return Int64(exactly: int).map(JSONValue.integer) ?? .number(Double(int)) }
+        if let int = exactly(UInt64.self) { return Int64(exactly: int).map(JSONValue.integer) ?? .number(Double(int)) }
+        if let float = exactly(Float.self) { return try number(Double(float), at: path) }
+        if let url = exactly(URL.self) { return .string(url.absoluteString) }
+        return nil
     }
 
     static func number(_ value: Double, at path: [any CodingKey]) throws -> JSONValue {
