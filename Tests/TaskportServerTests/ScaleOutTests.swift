@@ -13,16 +13,24 @@ struct ScaleOutTests {
     static let clients = 32
     static let incrementsPerClient = 4
 
+    /// A fresh database with a tenant of this name, its administrator and an API key of theirs.
+    static func database(
+        withAdministratorOf name: String
+    ) async throws -> (url: String, store: PostgresStore, tenant: Tenant, user: User, key: APIKeySecret) {
+        let url = try TestPostgres.freshURL()
+        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
+        let tenant = try await store.createTenant(named: name)
+        let user = try await store.createUser(in: tenant.id, email: "ops@\(name).test", name: "Ops", roles: ["admin"])
+        let key = APIKeySecret.generate()
+        try await store.addAPIKey(key, named: name, for: user.id, in: tenant.id)
+        return (url, store, tenant, user, key)
+    }
+
     /// 32 clients increment one task's counter by read-modify-write with `If-Match`, half through
     /// each server, retrying when their version is stale. No increment may be lost or doubled: the
     /// counter ends at the number of writes that succeeded, and the history has one entry each.
     @Test func readModifyWriteIncrementsThroughBothServersLoseNothing() async throws {
-        let url = try TestPostgres.freshURL()
-        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
-        let tenant = try await store.createTenant(named: "scale")
-        let user = try await store.createUser(in: tenant.id, email: "ops@scale.test", name: "Ops", roles: ["admin"])
-        let key = APIKeySecret.generate()
-        try await store.addAPIKey(key, named: "scale-out", for: user.id, in: tenant.id)
+        let (url, store, _, _, key) = try await Self.database(withAdministratorOf: "scale")
 
         let servers = [
             try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort()),
@@ -85,12 +93,7 @@ struct ScaleOutTests {
     /// nothing is written from the stale copy: the change is computed again from the task as
     /// stored, and a precondition is checked against that.
     @Test func aServerWritesFromTheTaskAsStoredNotAsItLastSawIt() async throws {
-        let url = try TestPostgres.freshURL()
-        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
-        let tenant = try await store.createTenant(named: "stale")
-        let user = try await store.createUser(in: tenant.id, email: "ops@stale.test", name: "Ops", roles: ["admin"])
-        let key = APIKeySecret.generate()
-        try await store.addAPIKey(key, named: "stale", for: user.id, in: tenant.id)
+        let (url, store, _, _, key) = try await Self.database(withAdministratorOf: "stale")
         let a = try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort())
         let b = try await ServerProcess(arguments: ["--database", url], port: try await ServerProcess.freePort())
         let api = NativeHTTP(key: key.plaintext)
@@ -140,12 +143,7 @@ struct ScaleOutTests {
     /// notices, well before the hour these servers are told to trust what they keep: a changed
     /// role, then a revoked key, each within a few seconds on a loaded machine.
     @Test func aChangeMadeElsewhereReachesEveryServerByNotice() async throws {
-        let url = try TestPostgres.freshURL()
-        let store = try await PostgresStore.connect(url: url, maximumConnections: 2)
-        let tenant = try await store.createTenant(named: "notices")
-        let user = try await store.createUser(in: tenant.id, email: "ops@notices.test", name: "Ops", roles: ["admin"])
-        let key = APIKeySecret.generate()
-        try await store.addAPIKey(key, named: "notices", for: user.id, in: tenant.id)
+        let (url, store, tenant, user, key) = try await Self.database(withAdministratorOf: "notices")
         let servers = [
             try await ServerProcess(arguments: ["--database", url, "--directory-cache-seconds", "3600"], port: try await ServerProcess.freePort()),
             try await ServerProcess(arguments: ["--database", url, "--directory-cache-seconds", "3600"], port: try await ServerProcess.freePort()),
