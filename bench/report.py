@@ -41,23 +41,24 @@ def row(label, rate, versus, versus_label, target, data):
           f"{data['p50']:.1f} ms | {data['p99']:.1f} ms |")
 
 
-row("/healthz @ 64, req/s", health, health, "itself", "6: shown beside PUT", rows[("healthz", 64)])
+row("/healthz @ 64, req/s", health, health, "itself", "shown beside PUT", rows[("healthz", 64)])
 for (name, connections), data in rows.items():
     if name == "native-patch":
         target = "1: ≥ 1.00" if connections == 64 else ("2: p99 ≤ 10 ms" if connections == 16 else "")
         row(f"native PATCH @ {connections}, 2xx/s", data["rate"], ceiling, "disk", target, data)
         if connections == 64:
-            row("native PATCH @ 64 vs /healthz", data["rate"], health, "/healthz", "6", data)
+            row("native PATCH @ 64 vs /healthz", data["rate"], health, "/healthz", "", data)
+native = rows[("native-patch", 64)]
 for name, label in [("rollout-put", "Rollout PUT"), ("thena-put", "Thena PUT"), ("nexudus-put", "Nexudus PUT")]:
     if (name, 64) in rows:
-        row(f"{label} @ 64, 2xx/s", rows[(name, 64)]["rate"], ceiling, "disk", "", rows[(name, 64)])
+        row(f"{label} @ 64, 2xx/s", rows[(name, 64)]["rate"], native["rate"], "native PATCH @ 64", "3: ≥ 0.80", rows[(name, 64)])
 small = rows[("native-patch", 64)]
 large = rows[("native-patch-at-scale", 64)]
 row(f"native PATCH @ 64 with {int(scale):,} tasks, 2xx/s", large["rate"], small["rate"], f"{int(tasks):,} tasks",
-    "4: ≥ 0.90", large)
+    "5: ≥ 0.90", large)
 first, deep = rows[("first-page", 4)], rows[("deep-page", 4)]
 print(f"| list page 50 deep in {int(scale):,} tasks (keyset), p50 | {deep['p50']:.2f} ms | {first['p50']:.2f} ms (first page) "
-      f"| {deep['p50'] / first['p50']:.2f} | 4: ≤ 2.00 | {deep['non2xx']} | | {deep['p99']:.1f} ms |")
+      f"| {deep['p50'] / first['p50']:.2f} | ≤ 2.00 | {deep['non2xx']} | | {deep['p99']:.1f} ms |")
 if ("console-first-page", 4) in rows and ("console-deep-page", 4) in rows:
     cfirst, cdeep = rows[("console-first-page", 4)], rows[("console-deep-page", 4)]
     print(f"| console task list, page {int(scale) * 9 // 10:,} tasks into {int(scale):,}, p50 | {cdeep['p50']:.2f} ms | "
@@ -67,11 +68,11 @@ if ("console-first-page", 4) in rows and ("console-deep-page", 4) in rows:
 print(f"| peak RSS of the server (VmHWM), whole run | {rss_mib:.0f} MiB | 150 MiB | {rss_mib / 150:.2f} | 5: ≤ 1.00 | | | |")
 pg = rows[("postgres-native-patch", 64)]
 row(f"PostgreSQL: native PATCH @ 64 ({pg_connections}-connection pool), 2xx/s", pg["rate"], float(pg_ceiling),
-    "pgbench UPDATE by key @ 64", "3: ≥ 0.70", pg)
+    "pgbench UPDATE by key @ 64", "4: ≥ 0.25", pg)
 print("\nPostgreSQL: a throwaway cluster made by the run (Debian's build, default settings, fsync on) on the same disk, "
-      f"{int(tasks):,} tasks loaded through the store just before. Per update the server sends three statements "
-      "(key lookup, task read, the write with its audit and outbox rows) and spends about 600 µs of CPU; pgbench sends "
-      "one from C. Where the time goes: `bench/README.md`. Plot: `bench/results.png`.")
+      f"{int(tasks):,} tasks loaded through the store just before. Per update the server sends one statement "
+      "(the write with its audit and outbox rows) for a task it read or wrote before, two (the task read, then the write) "
+      "for one it has not; API keys come from its directory cache. pgbench sends one from C. Where the time goes: `bench/README.md`. Plot: `bench/results.png`.")
 
 sweep = sorted((c, d) for (n, c), d in rows.items() if n == "native-patch")
 figure, throughput = plt.subplots(figsize=(7, 4))
