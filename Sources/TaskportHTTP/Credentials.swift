@@ -20,10 +20,10 @@ public enum CredentialLocation: Sendable {
             guard let value = request.headers[.authorization] else { return nil }
             let parts = value.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
+            let token = String(parts[1].trimmingSpaces())
             return token.isEmpty ? nil : token
         case .header(let name):
-            let value = request.headers[name]?.trimmingCharacters(in: .whitespaces)
+            let value = request.headers[name].map { String($0.trimmingSpaces()) }
             return value?.isEmpty == false ? value : nil
         }
     }

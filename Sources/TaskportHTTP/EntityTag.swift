@@ -11,7 +11,7 @@ public enum EntityTag {
     /// Anything else that is not a tag Taskport issued (weak, malformed, a list) names no
     /// version, so it never matches.
     public static func precondition(ifMatch: String, acceptingTimestamps: Bool = false) -> TaskPrecondition? {
-        let value = ifMatch.trimmingCharacters(in: .whitespaces)
+        let value = String(ifMatch.trimmingSpaces())
         if value == "*" { return nil }
         if acceptingTimestamps, let timestamp = Timestamp(rfc3339: value) { return .updatedAt(timestamp) }
         guard value.count >= 3, value.hasPrefix("\""), value.hasSuffix("\""),

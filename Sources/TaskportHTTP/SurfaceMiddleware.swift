@@ -93,7 +93,7 @@ public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
         return type == "application/json" || type.hasSuffix("+json") || alsoJSON.contains(type)
     }
 }

@@ -57,7 +57,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[RolloutSurface.credentialHeader] else {
             throw TaskportError.unauthenticated("Missing X-Rollout-Credential-Id")
         }
-        guard let id = UUID(text: header.trimmingCharacters(in: .whitespaces)),
+        guard let id = UUID(text: header.trimmingSpaces()),
             try await directory.credential(id, surface: RolloutSurface.name, in: principal.tenantID) != nil
         else {
             throw TaskportError.unauthenticated("X-Rollout-Credential-Id names no credential of this account")
