@@ -17,10 +17,10 @@ public enum CredentialLocation: Sendable {
     public func credential(in request: Request) -> String? {
         switch self {
         case .bearer:
-            guard let value = request.headers[.authorization] else { return nil }
-            let parts = value.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            let token = String(parts[1].trimmingSpaces())
+            guard let value = request.headers[.authorization],
+                let space = value.utf8.firstIndex(of: UInt8(ascii: " ")), value[..<space].lowercased() == "bearer"
+            else { return nil }
+            let token = String(value[value.utf8.index(after: space)...].trimmingSpaces())
             return token.isEmpty ? nil : token
         case .header(let name):
             let value = request.headers[name].map { String($0.trimmingSpaces()) }

@@ -93,7 +93,8 @@ public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
+        let type = contentType[..<end].trimmingSpaces().lowercased()
         return type == "application/json" || type.hasSuffix("+json") || alsoJSON.contains(type)
     }
 }

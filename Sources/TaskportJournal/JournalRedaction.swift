@@ -19,8 +19,10 @@ enum JournalRedaction {
         fields.map { field in
             let name = field.name.canonicalName
             guard isCredential(name) else { return JournalEntry.Header(name: field.name.rawName, value: field.value) }
-            let scheme = field.value.split(separator: " ", maxSplits: 1).first.map(String.init)
-            let redacted = name.hasSuffix("authorization") && field.value.contains(" ") ? "\(scheme ?? "") ***" : "***"
+            // The scheme (`Bearer`) stays: the first word of a value that has more than one.
+            let space = field.value.utf8.firstIndex(of: UInt8(ascii: " "))
+            let scheme = space.map { field.value[..<$0] }.flatMap { $0.isEmpty ? nil : $0 }
+            let redacted = name.hasSuffix("authorization") && space != nil ? "\(scheme ?? "") ***" : "***"
             return JournalEntry.Header(name: field.name.rawName, value: redacted)
         }
     }
