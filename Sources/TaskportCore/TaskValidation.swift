@@ -100,6 +100,14 @@ extension JSONValue {
         return nil
     }
 
+    /// About the size of the compact encoding, counted no further than a little past
+    /// `TaskLimits.metadataBytes`.
+    public var approximateBytes: Int {
+        var bytes = 0
+        _ = measure(depth: 0, bytes: &bytes)
+        return bytes
+    }
+
     /// Adds about the compact encoding's size to `bytes`; false when deeper than allowed.
     /// Stops early once either limit is passed.
     private func measure(depth: Int, bytes: inout Int) -> Bool {

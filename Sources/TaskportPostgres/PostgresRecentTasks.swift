@@ -11,34 +11,61 @@ import TaskportCore
 /// refuses the change against the kept task (a precondition, say), the task is forgotten and read
 /// as if it had not been kept, so every answer a client gets is computed from the task as stored.
 final class RecentTasks: Sendable {
-    /// The most tasks kept; past this the memory starts over.
+    /// The most tasks kept, and about the most bytes of text they may hold (a task may hold a
+    /// few hundred kilobytes); past either, the memory starts over.
     static let capacity = 20_000
+    static let byteBudget = 32 << 20
 
     private struct Key: Hashable {
         var tenantID: UUID
         var reference: TaskReference
     }
 
-    private let records = Mutex<[Key: TaskRecord]>([:])
+    private struct State {
+        /// Each task under its id and under its number.
+        var records: [Key: TaskRecord] = [:]
+        /// The text the tasks under their ids hold, about.
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
 
     func record(_ reference: TaskReference, in tenantID: UUID) -> TaskRecord? {
-        records.withLock { $0[Key(tenantID: tenantID, reference: reference)] }
+        state.withLock { $0.records[Key(tenantID: tenantID, reference: reference)] }
     }
 
     /// Keeps `record` under its id and its number.
     func keep(_ record: TaskRecord) {
-        records.withLock { records in
-            if records.count >= Self.capacity * 2 { records.removeAll(keepingCapacity: true) }
-            records[Key(tenantID: record.tenantID, reference: .id(record.id))] = record
-            records[Key(tenantID: record.tenantID, reference: .number(record.number))] = record
+        let size = Self.bytes(of: record)
+        let byID = Key(tenantID: record.tenantID, reference: .id(record.id))
+        state.withLock { state in
+            if let previous = state.records[byID] { state.bytes -= Self.bytes(of: previous) }
+            if state.records.count >= Self.capacity * 2 || state.bytes + size > Self.byteBudget {
+                state.records.removeAll(keepingCapacity: true)
+                state.bytes = 0
+            }
+            state.records[byID] = record
+            state.records[Key(tenantID: record.tenantID, reference: .number(record.number))] = record
+            state.bytes += size
         }
     }
 
     /// Forgets `record` under its id and its number.
     func forget(_ record: TaskRecord) {
-        records.withLock { records in
-            records[Key(tenantID: record.tenantID, reference: .id(record.id))] = nil
-            records[Key(tenantID: record.tenantID, reference: .number(record.number))] = nil
+        let byID = Key(tenantID: record.tenantID, reference: .id(record.id))
+        state.withLock { state in
+            if let previous = state.records.removeValue(forKey: byID) { state.bytes -= Self.bytes(of: previous) }
+            state.records[Key(tenantID: record.tenantID, reference: .number(record.number))] = nil
         }
+    }
+
+    /// About the bytes the kept tasks' text takes, for tests.
+    var heldBytes: Int { state.withLock { $0.bytes } }
+
+    /// About the memory a task's text takes.
+    static func bytes(of record: TaskRecord) -> Int {
+        let task = record.content
+        return 512 + task.title.utf8.count + (task.notes?.utf8.count ?? 0) + task.attachments.reduce(0) { $0 + $1.utf8.count }
+            + JSONValue.object(task.metadata).approximateBytes
     }
 }
