@@ -7,7 +7,7 @@ extension JSONValue {
     /// Throws, as `JSONEncoder` does, for a number JSON cannot hold (NaN, an infinity).
     public static func encoding(_ value: some Encodable) throws -> JSONValue {
         let root = ValueEncoder.Node()
-        try ValueEncoder(node: root, codingPath: []).encode(value)
+        try ValueEncoder(node: root, parentPath: [], key: nil).encode(value)
         return root.value
     }
 
@@ -21,15 +21,29 @@ extension JSONValue {
 }
 
 /// The `Encoder` behind `JSONValue.encoding`: each container writes into a node of a tree that
-/// becomes the value at the end.
+/// becomes the value at the end. A member or item of a simple kind is stored as its value at
+/// once; only objects and arrays get a node (and an encoder) of their own.
 private struct ValueEncoder: Encoder {
+    /// A member or item: a finished value, or an object or array under construction.
+    enum Slot {
+        case value(JSONValue)
+        case node(Node)
+
+        var value: JSONValue {
+            switch self {
+            case .value(let value): value
+            case .node(let node): node.value
+            }
+        }
+    }
+
     /// One value under construction.
     final class Node {
         enum Content {
             case empty
             case value(JSONValue)
-            case object([String: Node])
-            case array([Node])
+            case object([String: Slot])
+            case array([Slot])
         }
 
         var content = Content.empty
@@ -43,59 +57,69 @@ private struct ValueEncoder: Encoder {
             }
         }
 
-        func member(_ key: String) -> Node {
-            let node = Node()
+        func set(_ slot: Slot, forKey key: String) {
             if case .object(var members) = content {
-                content = .empty
-                members[key] = node
+                content = .empty  // so that `members` is the only reference, changed in place
+                members[key] = slot
                 content = .object(members)
             } else {
-                content = .object([key: node])
+                content = .object([key: slot])
             }
-            return node
         }
 
-        func append() -> Node {
-            let node = Node()
+        func append(_ slot: Slot) {
             if case .array(var items) = content {
                 content = .empty
-                items.append(node)
+                items.append(slot)
                 content = .array(items)
             } else {
-                content = .array([node])
+                content = .array([slot])
             }
-            return node
         }
     }
 
     let node: Node
-    let codingPath: [any CodingKey]
+    /// The coding path, kept in two parts so that it is put together only when asked for.
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+    var codingPath: [any CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .object = node.content {} else { node.content = .object([:]) }
-        return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(Keyed<Key>(encoder: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if case .array = node.content {} else { node.content = .array([]) }
-        return Unkeyed(node: node, codingPath: codingPath)
+        return Unkeyed(encoder: self)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { Single(encoder: self) }
 
     /// Writes `value` into this encoder's node: simple kinds directly, anything else through its
-    /// own `encode(to:)`. Kinds are told apart by comparing types, not by casting (a failed cast
-    /// costs more than the rest of the work).
+    /// own `encode(to:)`.
     func encode<Value: Encodable>(_ value: Value) throws {
-        if let simple = try Self.simple(value, at: codingPath) {
-            node.content = .value(simple)
-        } else {
-            try value.encode(to: self)
-        }
+        node.content = .value(try slot(value, key: nil).value)
     }
 
-    static func simple<Value: Encodable>(_ value: Value, at path: [any CodingKey]) throws -> JSONValue? {
+    /// `value` as a member or item: its value when it is of a simple kind, else a node it has
+    /// encoded itself into.
+    func slot<Value: Encodable>(_ value: Value, key: (any CodingKey)?) throws -> Slot {
+        if let simple = try Self.simple(value, at: { codingPath + (key.map { [$0] } ?? []) }) { return .value(simple) }
+        let child = ValueEncoder(node: Node(), parentPath: key == nil ? parentPath : codingPath, key: key ?? self.key)
+        try value.encode(to: child)
+        return .node(child.node)
+    }
+
+    /// The nested encoder for a container member or item.
+    func nested(key: (any CodingKey)?) -> ValueEncoder {
+        ValueEncoder(node: Node(), parentPath: codingPath, key: key)
+    }
+
+    /// A value of a simple kind, told apart by comparing types, not by casting: a failed cast
+    /// costs more than the rest of the work.
+    static func simple<Value: Encodable>(_ value: Value, at path: () -> [any CodingKey]) throws -> JSONValue? {
         /// `value` as `Kind` when that is its type: a comparison, and a cast only where it succeeds.
         func exactly<Kind>(_ kind: Kind.Type) -> Kind? { Value.self == kind ? value as? Kind : nil }
         if let string = exactly(String.self) { return .string(string) }
@@ -117,51 +141,87 @@ private struct ValueEncoder: Encoder {
         return nil
     }
 
-    static func number(_ value: Double, at path: [any CodingKey]) throws -> JSONValue {
+    static func number(_ value: Double, at path: () -> [any CodingKey]) throws -> JSONValue {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "\(value) is not a JSON number"))
+            throw EncodingError.invalidValue(value, .init(codingPath: path(), debugDescription: "\(value) is not a JSON number"))
         }
         return .number(value)
     }
 
     struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
-        let node: Node
-        let codingPath: [any CodingKey]
+        let encoder: ValueEncoder
+        var codingPath: [any CodingKey] { encoder.codingPath }
 
-        func child(_ key: Key) -> ValueEncoder {
-            ValueEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key])
+        func set(_ value: JSONValue, _ key: Key) { encoder.node.set(.value(value), forKey: key.stringValue) }
+
+        mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
+        mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { set(.integer(value), key) }
+        mutating func encode(_ value: Double, forKey key: Key) throws {
+            set(try ValueEncoder.number(value, at: { codingPath + [key] }), key)
         }
 
-        mutating func encodeNil(forKey key: Key) throws { child(key).node.content = .value(.null) }
-        mutating func encode(_ value: some Encodable, forKey key: Key) throws { try child(key).encode(value) }
+        mutating func encode(_ value: some Encodable, forKey key: Key) throws {
+            encoder.node.set(try encoder.slot(value, key: key), forKey: key.stringValue)
+        }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            child(key).container(keyedBy: keyType)
+            let nested = encoder.nested(key: key)
+            encoder.node.set(.node(nested.node), forKey: key.stringValue)
+            return nested.container(keyedBy: keyType)
         }
 
-        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer { child(key).unkeyedContainer() }
-        mutating func superEncoder() -> any Encoder { ValueEncoder(node: node.member("super"), codingPath: codingPath) }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { child(key) }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            let nested = encoder.nested(key: key)
+            encoder.node.set(.node(nested.node), forKey: key.stringValue)
+            return nested.unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder {
+            let nested = encoder.nested(key: nil)
+            encoder.node.set(.node(nested.node), forKey: "super")
+            return nested
+        }
+
+        mutating func superEncoder(forKey key: Key) -> any Encoder {
+            let nested = encoder.nested(key: key)
+            encoder.node.set(.node(nested.node), forKey: key.stringValue)
+            return nested
+        }
     }
 
     struct Unkeyed: UnkeyedEncodingContainer {
-        let node: Node
-        let codingPath: [any CodingKey]
+        let encoder: ValueEncoder
+        var codingPath: [any CodingKey] { encoder.codingPath }
         var count: Int {
-            if case .array(let items) = node.content { items.count } else { 0 }
+            if case .array(let items) = encoder.node.content { items.count } else { 0 }
         }
 
-        func child() -> ValueEncoder { ValueEncoder(node: node.append(), codingPath: codingPath) }
-
-        mutating func encodeNil() throws { child().node.content = .value(.null) }
-        mutating func encode(_ value: some Encodable) throws { try child().encode(value) }
+        mutating func encodeNil() throws { encoder.node.append(.value(.null)) }
+        mutating func encode(_ value: String) throws { encoder.node.append(.value(.string(value))) }
+        mutating func encode(_ value: Bool) throws { encoder.node.append(.value(.bool(value))) }
+        mutating func encode(_ value: Int64) throws { encoder.node.append(.value(.integer(value))) }
+        mutating func encode(_ value: some Encodable) throws { encoder.node.append(try encoder.slot(value, key: nil)) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            child().container(keyedBy: keyType)
+            let nested = encoder.nested(key: nil)
+            encoder.node.append(.node(nested.node))
+            return nested.container(keyedBy: keyType)
         }
 
-        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { child().unkeyedContainer() }
-        mutating func superEncoder() -> any Encoder { child() }
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+            let nested = encoder.nested(key: nil)
+            encoder.node.append(.node(nested.node))
+            return nested.unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder {
+            let nested = encoder.nested(key: nil)
+            encoder.node.append(.node(nested.node))
+            return nested
+        }
     }
 
     struct Single: SingleValueEncodingContainer {
