@@ -83,8 +83,9 @@ public final class PostgresStore: Sendable, Service {
     public func run() async throws {
         let following = Task { await followDirectoryChanges() }
         try? await gracefulShutdown()
+        // Not waited for: a connection being opened to a database that is down would hold the
+        // shutdown for its whole timeout. The listener stops at its next step.
         following.cancel()
-        await following.value
         await close()
     }
 
