@@ -102,7 +102,7 @@ struct OperationsTests {
         let (status, printed) = try Self.taskport(["doctor", "--database", database, "--smtp-host", "127.0.0.1", "--smtp-port", String(sink.port)])
         #expect(status == 0, "\(printed)")
         #expect(printed.contains(TestBackend.isPostgres ? "store:   PostgreSQL" : "store:   SQLite"))
-        #expect(printed.contains(TestBackend.isPostgres ? "schema:  v8: fault rules, snapshots, faults in the journal, deferrable references" : "schema:  v13: fault rules, snapshots, faults in the journal"), "\(printed)")
+        #expect(printed.contains(TestBackend.isPostgres ? "schema:  v9: notices of directory changes" : "schema:  v13: fault rules, snapshots, faults in the journal"), "\(printed)")
         #expect(printed.range(of: #"tenant:  demo, \d+ tasks"#, options: .regularExpression) != nil, "\(printed)")
         #expect(printed.range(of: #"outbox:  1 pending, 0 sent, 0 dead; oldest pending written \d+ s ago"#, options: .regularExpression) != nil, "\(printed)")
         #expect(printed.contains("smtp:    127.0.0.1:\(sink.port) answers"), "\(printed)")
