@@ -144,10 +144,11 @@ struct Serve: AsyncParsableCommand {
             journal: journalSize == 0 ? nil : JournalSettings(size: journalSize, age: .seconds(journalAge * 86_400), bodyLimit: journalBodyBytes),
             faultInjection: faultInjection, rateLimits: rateLimits
         )
-        // A PostgreSQL store's connections close, and an SQLite file's checkpointer stops, after the HTTP server has drained.
+        // A PostgreSQL store's connections close, and an SQLite file's checkpointer and watch for other processes' commits
+        // stop, after the HTTP server has drained.
         let storeServices: [any Service] = switch database {
         case let postgres as PostgresStore: [postgres]
-        case let sqlite as SQLiteStore: sqlite.checkpointer.map { [$0] } ?? []
+        case let sqlite as SQLiteStore: (sqlite.checkpointer.map { [$0] } ?? []) + [sqlite.otherProcessChanges]
         default: []
         }
         let app = try await buildApplication(configuration, store: database, storeServices: storeServices)
