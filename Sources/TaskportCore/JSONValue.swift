@@ -32,15 +32,24 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
+        // Items and members are written by their kinds' own methods (`ConcreteEncoding`), not
+        // each through the encoder's generic path.
         switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        case .array(let items):
+            var container = encoder.unkeyedContainer()
+            for item in items { try container.encode(json: item) }
+        case .object(let members):
+            var container = encoder.container(keyedBy: JSONMemberKey.self)
+            for (name, value) in members { try container.encode(json: value, forKey: JSONMemberKey(name)) }
+        case .null, .bool, .integer, .number, .string:
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .bool(let value): try container.encode(value)
+            case .integer(let value): try container.encode(value)
+            case .number(let value): try container.encode(value)
+            case .string(let value): try container.encode(value)
+            default: try container.encodeNil()
+            }
         }
     }
 

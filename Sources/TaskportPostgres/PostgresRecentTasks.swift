@@ -21,32 +21,38 @@ final class RecentTasks: Sendable {
         var reference: TaskReference
     }
 
+    /// A task as kept, with about the bytes its text takes, counted once when it is kept.
+    private struct Entry {
+        var record: TaskRecord
+        var bytes: Int
+    }
+
     private struct State {
         /// Each task under its id and under its number.
-        var records: [Key: TaskRecord] = [:]
-        /// The text the tasks under their ids hold, about.
+        var entries: [Key: Entry] = [:]
+        /// The bytes of the tasks under their ids.
         var bytes = 0
     }
 
     private let state = Mutex(State())
 
     func record(_ reference: TaskReference, in tenantID: UUID) -> TaskRecord? {
-        state.withLock { $0.records[Key(tenantID: tenantID, reference: reference)] }
+        state.withLock { $0.entries[Key(tenantID: tenantID, reference: reference)]?.record }
     }
 
     /// Keeps `record` under its id and its number.
     func keep(_ record: TaskRecord) {
-        let size = Self.bytes(of: record)
+        let entry = Entry(record: record, bytes: Self.bytes(of: record))
         let byID = Key(tenantID: record.tenantID, reference: .id(record.id))
         state.withLock { state in
-            if let previous = state.records[byID] { state.bytes -= Self.bytes(of: previous) }
-            if state.records.count >= Self.capacity * 2 || state.bytes + size > Self.byteBudget {
-                state.records.removeAll(keepingCapacity: true)
+            if let previous = state.entries[byID] { state.bytes -= previous.bytes }
+            if state.entries.count >= Self.capacity * 2 || state.bytes + entry.bytes > Self.byteBudget {
+                state.entries.removeAll(keepingCapacity: true)
                 state.bytes = 0
             }
-            state.records[byID] = record
-            state.records[Key(tenantID: record.tenantID, reference: .number(record.number))] = record
-            state.bytes += size
+            state.entries[byID] = entry
+            state.entries[Key(tenantID: record.tenantID, reference: .number(record.number))] = entry
+            state.bytes += entry.bytes
         }
     }
 
@@ -54,8 +60,8 @@ final class RecentTasks: Sendable {
     func forget(_ record: TaskRecord) {
         let byID = Key(tenantID: record.tenantID, reference: .id(record.id))
         state.withLock { state in
-            if let previous = state.records.removeValue(forKey: byID) { state.bytes -= Self.bytes(of: previous) }
-            state.records[Key(tenantID: record.tenantID, reference: .number(record.number))] = nil
+            if let previous = state.entries.removeValue(forKey: byID) { state.bytes -= previous.bytes }
+            state.entries[Key(tenantID: record.tenantID, reference: .number(record.number))] = nil
         }
     }
 

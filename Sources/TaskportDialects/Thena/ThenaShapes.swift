@@ -132,8 +132,7 @@ package struct ThenaTask: Encodable, Hashable, Sendable {
     }
 
     package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: JSONMemberKey.self)
-        for (name, value) in members { try container.encode(json: value, forKey: JSONMemberKey(name)) }
+        try JSONValue.object(members).encode(to: encoder)
     }
 }
 
