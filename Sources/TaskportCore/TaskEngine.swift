@@ -42,9 +42,17 @@ public struct TaskCreation: Sendable {
 /// A change to one existing task, applied by a store in one transaction together with
 /// its audit entry and outbox messages.
 public struct TaskMutation: Sendable {
-    public enum Kind: Sendable, Hashable {
+    public enum Kind: Sendable {
         case patch(TaskPatch)
+        /// Edits that depend on the task as stored (a surface whose body means "keep what the
+        /// task has" in some fields), worked out inside the store's write from the current task,
+        /// so the surface does not read the task first. What the closure throws, the write throws.
+        case patchOfCurrent(@Sendable (TaskRecord) throws -> TaskPatch)
         case delete
+
+        public var isDelete: Bool {
+            if case .delete = self { true } else { false }
+        }
     }
 
     public var tenantID: UUID
@@ -105,24 +113,31 @@ public enum TaskEngine {
     }
 
     /// Applies `mutation` to `current` at `now`: checks that the actor may edit (or delete), validates the result first (a patch that is wrong
-    /// whatever the version is `.invalid`), then checks the precondition.
+    /// whatever the version is `.invalid`), then checks the precondition. Throws `TaskportError`,
+    /// or what a `.patchOfCurrent` closure throws.
     /// Returns nil when the mutation changes nothing (no new version, no audit entry).
     public static func commit(
         _ mutation: TaskMutation, to current: TaskRecord, at now: Timestamp
-    ) throws(TaskportError) -> TaskCommit? {
+    ) throws -> TaskCommit? {
         var next = current
         next.version = current.version + 1
         next.updatedAt = max(now, current.updatedAt.next)
         next.updatedBy = mutation.actor.name
         var action = AuditAction.deleted
-        try mutation.actor.require(mutation.kind == .delete ? .delete : .edit)
-        if case .patch(let patch) = mutation.kind {
+        try mutation.actor.require(mutation.kind.isDelete ? .delete : .edit)
+        let patch: TaskPatch?
+        switch mutation.kind {
+        case .patch(let given): patch = given
+        case .patchOfCurrent(let work): patch = try work(current)
+        case .delete: patch = nil
+        }
+        if let patch {
             action = .updated
             next.content = patch.applied(to: current.content, by: mutation.actor.userID).normalized()
             try next.content.validate()
         }
         if let precondition = mutation.precondition, !precondition.isMet(by: current) {
-            throw .versionMismatch(current: current.version)
+            throw TaskportError.versionMismatch(current: current.version)
         }
         let changes = current.content.changes(to: next.content)
         if action == .updated, changes.isEmpty { return nil }

@@ -157,7 +157,7 @@ extension PostgresStore: TaskStore {
                 }
             }
             if let outcome {
-                remember(outcome, deleted: mutation.kind == .delete)
+                remember(outcome, deleted: mutation.kind.isDelete)
                 TaskTouch.note(outcome.id)
                 return outcome
             }
@@ -194,7 +194,7 @@ extension PostgresStore: TaskStore {
             return nil
         }
         metrics.taskWrites.increment()
-        remember(commit.record, deleted: mutation.kind == .delete)
+        remember(commit.record, deleted: mutation.kind.isDelete)
         TaskTouch.note(commit.record.id)
         return commit.record
     }

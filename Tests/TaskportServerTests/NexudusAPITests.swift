@@ -263,6 +263,8 @@ struct NexudusAPITests {
             let stranger = f.h.strangerTask.number
             try await api.send(.put, "/api/crm/coworkertasks", f.body(id: 87654321)).nexudusError(.notFound)
             try await api.send(.put, "/api/crm/coworkertasks", f.body(id: stranger)).nexudusError(.notFound)
+            // A task that is not there is not found before the ids it names are checked.
+            try await api.send(.put, "/api/crm/coworkertasks", f.body(id: 87654321, business: f.strangerBusiness)).nexudusError(.notFound)
             try await api.send(.get, "/api/crm/coworkertasks/\(stranger)").nexudusError(.notFound)
             try await api.send(.delete, "/api/crm/coworkertasks/\(stranger)").nexudusError(.notFound)
             try await api.send(.get, "/api/crm/coworkertasks/abc").nexudusError(.badRequest)

@@ -189,11 +189,17 @@ struct NexudusAPI: APIProtocol {
         let form = NexudusForm(body, requireID: false)
         guard form.problems.isEmpty else { return .badRequest(.init(body: .json(NexudusValidationResult(form.problems)))) }
         let resolved: NexudusForm.Resolved
-        switch try await form.resolve(in: principal.tenantID, current: nil, store: store) {
+        switch try await form.resolve(in: principal.tenantID, shown: nil, store: store) {
         case .success(let value): resolved = value
         case .failure(let result): return .badRequest(.init(body: .json(result)))
         }
-        let content = form.patch(resolved, to: nil).applied(to: TaskContent(title: ""), by: principal.user.id)
+        let edits: TaskPatch
+        do {
+            edits = try form.edits(resolved, to: nil, shown: nil)
+        } catch let refusal as NexudusForm.Refusal {
+            return .badRequest(.init(body: .json(refusal.result)))
+        }
+        let content = edits.applied(to: TaskContent(title: ""), by: principal.user.id)
         let task = try await Self.fieldNames.renaming {
             try await store.create(
                 TaskCreation(tenantID: principal.tenantID, content: content, actor: principal.actor(surface: NexudusSurface.name))
@@ -209,27 +215,45 @@ struct NexudusAPI: APIProtocol {
         guard form.problems.isEmpty, let id = form.id else {
             return .badRequest(.init(body: .json(NexudusValidationResult(form.problems))))
         }
-        let current = try await RequestScope.found(store.task(.number(id), in: principal.tenantID), notFound: Self.notFound)
-        let resolved: NexudusForm.Resolved
-        switch try await form.resolve(in: principal.tenantID, current: current, store: store) {
-        case .success(let value): resolved = value
-        case .failure(let result): return .badRequest(.init(body: .json(result)))
-        }
         // `UpdatedOn` in the body and `If-Match` both say what the client read; each must hold.
         let precondition = TaskPrecondition.all(of: [
             input.headers.ifMatch.flatMap { EntityTag.precondition(ifMatch: $0, acceptingTimestamps: true) },
             form.updatedOn.map(TaskPrecondition.updatedAt),
         ])
-        let task = try await Self.fieldNames.renaming {
-            try await store.apply(
-                TaskMutation(
-                    tenantID: principal.tenantID, task: .id(current.id), kind: .patch(form.patch(resolved, to: current.content)),
-                    precondition: precondition,
-                    actor: principal.actor(surface: NexudusSurface.name)
+        func update(_ kind: TaskMutation.Kind, _ task: TaskReference) async throws -> Operations.UpdateCoworkerTask.Output {
+            let task = try await Self.fieldNames.renaming {
+                try await store.apply(
+                    TaskMutation(
+                        tenantID: principal.tenantID, task: task, kind: kind, precondition: precondition,
+                        actor: principal.actor(surface: NexudusSurface.name)
+                    )
                 )
-            )
+            }
+            return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(Self.result("updated", task, by: principal))))
         }
-        return .ok(.init(headers: .init(eTag: EntityTag.of(task)), body: .json(Self.result("updated", task, by: principal))))
+        // Usually the ids name what they name whatever the task holds, and the edits are worked
+        // out inside the write from the task as stored, without reading it first.
+        if !form.keepsAShownID, case .success(let resolved) = try await form.resolve(in: principal.tenantID, shown: nil, store: store) {
+            do {
+                return try await update(.patchOfCurrent { current in try form.edits(resolved, to: current, shown: nil) }, .number(id))
+            } catch let refusal as NexudusForm.Refusal {
+                return .badRequest(.init(body: .json(refusal.result)))
+            } catch is NexudusForm.NeedsShownTask {}
+        }
+        // Otherwise the task is read first: a `0` keeps what its record shows, a move to another
+        // business needs the zone it was shown in, and a missing task is 404 before an unknown id is 400.
+        let current = try await RequestScope.found(store.task(.number(id), in: principal.tenantID), notFound: Self.notFound)
+        let shown = NexudusTask(current, try await NexudusReferences.load(for: [current], in: principal.tenantID, from: store))
+        let resolved: NexudusForm.Resolved
+        switch try await form.resolve(in: principal.tenantID, shown: shown, store: store) {
+        case .success(let value): resolved = value
+        case .failure(let result): return .badRequest(.init(body: .json(result)))
+        }
+        do {
+            return try await update(.patch(try form.edits(resolved, to: current, shown: shown)), .id(current.id))
+        } catch let refusal as NexudusForm.Refusal {
+            return .badRequest(.init(body: .json(refusal.result)))
+        }
     }
 
     func deleteCoworkerTask(_ input: Operations.DeleteCoworkerTask.Input) async throws -> Operations.DeleteCoworkerTask.Output {

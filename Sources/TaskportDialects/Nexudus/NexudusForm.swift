@@ -5,7 +5,7 @@ import TaskportCore
 /// (present when required, of the right type, a date that parses), then, only if every field
 /// passed, the businesses, customers and users its ids name. Each round reports every failing
 /// field at once.
-struct NexudusForm {
+struct NexudusForm: Sendable {
     /// A field that may be absent (nil), sent as `null` (`.some(nil)`) or sent with a value.
     typealias Sent<T> = T??
 
@@ -63,62 +63,71 @@ struct NexudusForm {
     /// What the ids name in the tenant, looked up once round one has passed. An id of `0` is
     /// what a record shows for a task without a business, customer or responsible user (made
     /// through another surface): sent back, it keeps what the task has, and the field stays nil.
-    struct Resolved {
+    struct Resolved: Sendable {
         var business: Business?
         var customer: Account?
         var responsible: User?
-        var dueAt: Sent<Timestamp>
     }
 
-    /// Looks up the business, customer and responsible user, and settles the due date against
-    /// `current` (the task as stored, for an update). Returns every problem found, or the result.
-    func resolve(in tenantID: UUID, current: TaskRecord?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
+    /// The due date refused: `DueDate` and `DueDateLocal` both changed and disagree.
+    struct Refusal: Error {
+        let result: NexudusValidationResult
+    }
+
+    /// The edits cannot be worked out from the stored task alone: what it shows (an id sent back
+    /// as `0`, or the zone it was shown in before it moves to another business) must be looked up.
+    struct NeedsShownTask: Error {}
+
+    /// Whether the body sends back an id as `0`, which only the task's record can settle.
+    var keepsAShownID: Bool { [businessID, coworkerID, responsibleID].contains(0) }
+
+    /// Looks up the business, customer and responsible user. `shown` is the task's record as the
+    /// client read it; without it, no id may be `0`. Returns every problem found, or the result.
+    func resolve(in tenantID: UUID, shown: NexudusTask?, store: any DirectoryStore & CatalogStore) async throws -> Result<Resolved, NexudusValidationResult> {
         var problems: [NexudusFieldError] = []
-        // What the task shows now, looked up only when it matters: for an id sent back as `0`,
-        // and (below) for the zone of a task that moves to another business.
-        func shown(_ task: TaskRecord) async throws -> NexudusTask {
-            NexudusTask(task, try await NexudusReferences.load(for: [task], in: tenantID, from: store))
-        }
-        var shownTask: NexudusTask?
-        if let current, [businessID, coworkerID, responsibleID].contains(0) { shownTask = try await shown(current) }
         func kept(_ sent: Int64?, _ shownID: Int64?) -> Bool { sent == 0 && shownID == 0 }
-        var resolved = Resolved(dueAt: nil)
-        if !kept(businessID, shownTask?.shownBusinessID) {
+        var resolved = Resolved()
+        if !kept(businessID, shown?.shownBusinessID) {
             resolved.business = try await store.business(number: businessID ?? 0, in: tenantID)
             if resolved.business == nil {
                 problems.append(NexudusFieldError("BusinessId", "does not name a business", attempted: JSONValue(businessID)))
             }
         }
-        if !kept(coworkerID, shownTask?.shownCoworkerID) {
+        if !kept(coworkerID, shown?.shownCoworkerID) {
             resolved.customer = try await store.account(number: coworkerID ?? 0, in: tenantID)
             if resolved.customer == nil {
                 problems.append(NexudusFieldError("CoworkerId", "does not name a customer", attempted: JSONValue(coworkerID)))
             }
         }
-        if !kept(responsibleID, shownTask?.shownResponsibleID) {
+        if !kept(responsibleID, shown?.shownResponsibleID) {
             resolved.responsible = try await store.user(number: responsibleID ?? 0, in: tenantID)
             if resolved.responsible == nil {
                 problems.append(NexudusFieldError("ResponsibleId", "does not name an admin user", attempted: JSONValue(responsibleID)))
             }
         }
-        guard problems.isEmpty else { return .failure(NexudusValidationResult(problems)) }
+        return problems.isEmpty ? .success(resolved) : .failure(NexudusValidationResult(problems))
+    }
+
+    /// The edits the body asks for, worked out against `current` (nil for a new task): the due
+    /// date settled in the zone the record showed it in. `shown` is the task's record, when it
+    /// was looked up; the store's write calls this without it, and it throws `NeedsShownTask`
+    /// when the answer depends on it. Throws `Refusal` when the due dates disagree.
+    func edits(_ resolved: Resolved, to current: TaskRecord?, shown: NexudusTask?) throws -> TaskPatch {
         // The record showed local times in its business's zone (or its own); a new business brings its own.
         var shownZone = Self.utcZone
         if let current {
             if let business = resolved.business, business.scopeID == current.content.scopeID {
                 shownZone = TimeZoneName.zone(business.timeZone) ?? Self.utcZone
-            } else {
-                if shownTask == nil { shownTask = try await shown(current) }
-                shownZone = shownTask?.zone ?? Self.utcZone
+            } else if let shown {
+                shownZone = shown.zone
+            } else if dueDateLocal != nil {
+                throw NeedsShownTask()
             }
         }
         let zone = resolved.business.flatMap { TimeZoneName.zone($0.timeZone) } ?? shownZone
         switch dueAt(in: zone, shownIn: shownZone, current: current?.content) {
-        case .success(let dueAt):
-            resolved.dueAt = dueAt
-            return .success(resolved)
-        case .failure(let refusal):
-            return .failure(refusal)
+        case .success(let dueAt): return patch(resolved, dueAt: dueAt, to: current?.content)
+        case .failure(let refusal): throw Refusal(result: refusal)
         }
     }
 
@@ -156,7 +165,7 @@ struct NexudusForm {
     /// The edits the body asks for, to `current` (nil for a new task). Optional fields it leaves
     /// out keep their values. A task that moves to a business (or is made in one) takes its time
     /// zone; one that stays keeps its own.
-    func patch(_ resolved: Resolved, to current: TaskContent?) -> TaskPatch {
+    func patch(_ resolved: Resolved, dueAt: Sent<Timestamp>, to current: TaskContent?) -> TaskPatch {
         var patch = TaskPatch()
         if let name { patch.append(.title(name)) }
         if let business = resolved.business, current == nil || business.scopeID != current?.scopeID {
@@ -169,7 +178,7 @@ struct NexudusForm {
         if let listItemID { patch.append(.listItemID(listItemID)) }
         if let systemID { patch.append(.externalID(systemID)) }
         if let completed { patch.append(.completed(completed)) }
-        if let dueAt = resolved.dueAt { patch.append(.dueAt(dueAt)) }
+        if let dueAt { patch.append(.dueAt(dueAt)) }
         if let reminded { patch.append(.reminded(reminded)) }
         if let notifyByEmail { patch.append(.notifyByEmail(notifyByEmail)) }
         if let displayToEveryone { patch.append(.visibleToEveryone(displayToEveryone)) }
