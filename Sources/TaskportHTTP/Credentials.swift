@@ -17,13 +17,13 @@ public enum CredentialLocation: Sendable {
     public func credential(in request: Request) -> String? {
         switch self {
         case .bearer:
-            guard let value = request.headers[.authorization],
+            guard let value = request.headers.value(.authorization),
                 let space = value.utf8.firstIndex(of: UInt8(ascii: " ")), value[..<space].lowercased() == "bearer"
             else { return nil }
             let token = String(value[value.utf8.index(after: space)...].trimmingSpaces())
             return token.isEmpty ? nil : token
         case .header(let name):
-            let value = request.headers[name].map { String($0.trimmingSpaces()) }
+            let value = request.headers.value(name).map { String($0.trimmingSpaces()) }
             return value?.isEmpty == false ? value : nil
         }
     }

@@ -64,7 +64,7 @@ public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let limit = BodyLimit.maximumBytes
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+        if let declared = request.headers.value(.contentLength).flatMap({ Int($0) }), declared > limit {
             throw TaskportError.payloadTooLarge(limit: limit)
         }
         var request = request
@@ -78,10 +78,10 @@ public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             throw TaskportError.malformed("The request body could not be read to its end")
         }
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared != body.readableBytes {
+        if let declared = request.headers.value(.contentLength).flatMap({ Int($0) }), declared != body.readableBytes {
             throw TaskportError.malformed("The request body is \(body.readableBytes) bytes, not the \(declared) its Content-Length says")
         }
-        if body.readableBytes > 0, isJSON(request.headers[.contentType]) {
+        if body.readableBytes > 0, isJSON(request.headers.value(.contentType)) {
             do {
                 try StrictJSON.check(body.readableBytesView)
             } catch {
@@ -130,7 +130,7 @@ public struct GeneratedHeaderDecodingMiddleware<Context: RequestContext>: Router
     ) async throws -> Response {
         var response = try await next(request, context)
         for name in names {
-            if let value = response.headers[name], value.contains("%"), let decoded = value.removingPercentEncoding {
+            if let value = response.headers.value(name), value.contains("%"), let decoded = value.removingPercentEncoding {
                 response.headers[name] = decoded
             }
         }

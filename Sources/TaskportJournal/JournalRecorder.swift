@@ -125,11 +125,11 @@ extension JournalResponder {
     /// neither a length nor chunks has no body; any other body is copied as it streams.
     func copyBody(of request: inout Request, into copy: BodyCopy) async {
         let headers = request.headers
-        guard headers[.transferEncoding] == nil else {
+        guard !headers.has(.transferEncoding) else {
             request.body = Self.copying(request.body, into: copy)
             return
         }
-        guard let declared = headers[.contentLength] else { return }
+        guard let declared = headers.value(.contentLength) else { return }
         guard let length = Int(declared), length >= 0, length <= bodyLimit else {
             request.body = Self.copying(request.body, into: copy)
             return

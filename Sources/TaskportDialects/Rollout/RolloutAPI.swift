@@ -54,7 +54,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.unauthenticated("Missing bearer token")
         }
         let principal = try await tokens.principal(for: token, on: RolloutSurface.name, in: directory)
-        guard let header = request.headers[RolloutSurface.credentialHeader] else {
+        guard let header = request.headers.value(RolloutSurface.credentialHeader) else {
             throw TaskportError.unauthenticated("Missing X-Rollout-Credential-Id")
         }
         guard let id = UUID(text: header.trimmingSpaces()),
@@ -74,7 +74,7 @@ struct RolloutAuthenticator<Context: RequestContext>: RouterMiddleware {
 struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .put || request.method == .post,
-            let type = request.headers[.contentType]?.lowercased(),
+            let type = request.headers.value(.contentType)?.lowercased(),
             type.hasPrefix("application/json") || type.hasPrefix("text/plain")
         else { return try await next(request, context) }
         var request = request
