@@ -143,7 +143,7 @@ extension SQLiteStore: TaskStore {
             ? "number \(direction)" : "\(Self.column(query.order.key)) \(direction), number \(direction)"
         let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?"
         let found = try await writer.read { [arguments] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(TaskColumns.record)
+            try Array(TaskRows(db.makeStatement(sql: sql), arguments: arguments))
         }
         let tasks = Array(found.prefix(query.limit))
         return TaskPage(tasks: tasks, nextAfterNumber: found.count > query.limit ? tasks.last?.number : nil)
@@ -269,8 +269,11 @@ extension SQLiteStore: TaskStore {
         case .number(let number): (column, key) = ("number", number)
         }
         let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL"
-        let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [key, tenantID.text])
-        return try row.map(TaskColumns.record)
+        let rows = try TaskRows(db.cachedStatement(sql: sql), arguments: [key, tenantID.text])
+        let task = try rows.next()
+        // A second step finishes the statement (numbers and ids are unique), so it holds nothing open.
+        _ = try rows.next()
+        return task
     }
 
     /// Users, teams and activities a task names must belong to its tenant; only references that
@@ -396,46 +399,47 @@ enum TaskColumns {
         case visibleToEveryone, assignedByID, assignmentComment, activityID, listItemID, externalID
     }
 
-    static func record(_ row: Row) throws -> TaskRecord {
-        func value<T: DatabaseValueConvertible>(_ column: Column) -> T { row[column.rawValue] }
-        func optional<T: DatabaseValueConvertible>(_ column: Column) -> T? { row[column.rawValue] }
-        func uuid(_ column: Column) -> UUID? { (optional(column) as String?).flatMap { UUID(text: $0) } }
-        var content = TaskContent(title: value(.title))
-        content.notes = optional(.notes)
-        content.type = optional(.type)
-        content.status = optional(.status)
-        content.priority = optional(.priority)
-        content.completed = value(.completed)
-        content.dueAt = (optional(.dueAt) as Int64?).map(Timestamp.init(microseconds:))
-        content.timeZone = optional(.timeZone)
-        content.subjectID = optional(.subjectID)
-        content.scopeID = optional(.scopeID)
+    static func record(_ row: some TaskColumnValues) throws -> TaskRecord {
+        func text(_ column: Column) -> String? { row.isNull(column) ? nil : row.text(column) }
+        func integer(_ column: Column) -> Int64? { row.isNull(column) ? nil : row.integer(column) }
+        func flag(_ column: Column) -> Bool { row.integer(column) != 0 }
+        func uuid(_ column: Column) -> UUID? { text(column).flatMap { UUID(text: $0) } }
+        var content = TaskContent(title: row.text(.title))
+        content.notes = text(.notes)
+        content.type = text(.type)
+        content.status = text(.status)
+        content.priority = text(.priority)
+        content.completed = flag(.completed)
+        content.dueAt = integer(.dueAt).map(Timestamp.init(microseconds:))
+        content.timeZone = text(.timeZone)
+        content.subjectID = text(.subjectID)
+        content.scopeID = text(.scopeID)
         if let user = uuid(.assigneeUser) {
             content.assignee = .user(user)
         } else if let team = uuid(.assigneeTeam) {
             content.assignee = .team(team)
         }
         content.responsibleID = uuid(.responsibleID)
-        content.attachments = try StoredJSON.decode([String].self, from: value(.attachments) as String)
-        content.metadata = try StoredJSON.decode(JSONObject.self, from: value(.metadata) as String)
-        content.notifyByEmail = value(.notifyByEmail)
-        content.reminded = value(.reminded)
-        content.visibleToEveryone = value(.visibleToEveryone)
+        content.attachments = try StoredJSON.decode([String].self, from: row.text(.attachments))
+        content.metadata = try StoredJSON.decode(JSONObject.self, from: row.text(.metadata))
+        content.notifyByEmail = flag(.notifyByEmail)
+        content.reminded = flag(.reminded)
+        content.visibleToEveryone = flag(.visibleToEveryone)
         content.assignedByID = uuid(.assignedByID)
-        content.assignmentComment = optional(.assignmentComment)
+        content.assignmentComment = text(.assignmentComment)
         content.activityID = uuid(.activityID)
-        content.listItemID = optional(.listItemID)
-        content.externalID = optional(.externalID)
+        content.listItemID = text(.listItemID)
+        content.externalID = text(.externalID)
         return TaskRecord(
-            id: try storedUUID(value(.id)),
-            number: value(.number),
-            tenantID: try storedUUID(value(.tenantID)),
+            id: try storedUUID(row.text(.id)),
+            number: row.integer(.number),
+            tenantID: try storedUUID(row.text(.tenantID)),
             creatorID: uuid(.creatorID),
             content: content,
-            version: value(.version),
-            createdAt: Timestamp(microseconds: value(.createdAt)),
-            updatedAt: Timestamp(microseconds: value(.updatedAt)),
-            updatedBy: optional(.updatedBy)
+            version: row.integer(.version),
+            createdAt: Timestamp(microseconds: row.integer(.createdAt)),
+            updatedAt: Timestamp(microseconds: row.integer(.updatedAt)),
+            updatedBy: text(.updatedBy)
         )
     }
 }
