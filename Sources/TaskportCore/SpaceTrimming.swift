@@ -18,7 +18,24 @@ extension StringProtocol {
     }
 }
 
+extension StringProtocol {
+    /// Whether the text is empty or only spaces and line breaks: what
+    /// `trimmingCharacters(in: .whitespacesAndNewlines).isEmpty` tells, without Foundation's
+    /// character set walk (about 14,000 instructions for a short title on Linux).
+    public var isBlank: Bool {
+        unicodeScalars.allSatisfy { $0.isSpace || $0.isLineBreak }
+    }
+}
+
 extension Unicode.Scalar {
+    /// What `CharacterSet.newlines` holds: U+000A to U+000D, U+0085 and the line and paragraph separators.
+    var isLineBreak: Bool {
+        switch value {
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: true
+        default: false
+        }
+    }
+
     /// A tab or a space separator, or the zero-width space, which Foundation still counts as one
     /// (a space separator in older Unicode).
     var isSpace: Bool {

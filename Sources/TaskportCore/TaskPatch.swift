@@ -155,9 +155,37 @@ extension TaskContent {
     /// The fields whose values differ from `other`, from this content to `other`.
     public func changes(to other: TaskContent) -> [FieldChange] {
         TaskField.allCases.compactMap { field in
-            let before = value(of: field)
-            let after = other.value(of: field)
-            return before == after ? nil : FieldChange(field: field.rawValue, from: before, to: after)
+            hasSameValue(of: field, as: other)
+                ? nil : FieldChange(field: field.rawValue, from: value(of: field), to: other.value(of: field))
+        }
+    }
+
+    /// Whether `field` holds the same value in `other`: `value(of:)` compared, without building
+    /// the two JSON values for every field of every update.
+    func hasSameValue(of field: TaskField, as other: TaskContent) -> Bool {
+        switch field {
+        case .title: title == other.title
+        case .notes: notes == other.notes
+        case .type: type == other.type
+        case .status: status == other.status
+        case .priority: priority == other.priority
+        case .completed: completed == other.completed
+        case .dueAt: dueAt == other.dueAt
+        case .timeZone: timeZone == other.timeZone
+        case .subjectId: subjectID == other.subjectID
+        case .scopeId: scopeID == other.scopeID
+        case .activityId: activityID == other.activityID
+        case .assignee: assignee == other.assignee
+        case .assignedById: assignedByID == other.assignedByID
+        case .assignmentComment: assignmentComment == other.assignmentComment
+        case .responsibleId: responsibleID == other.responsibleID
+        case .attachments: attachments == other.attachments
+        case .metadata: metadata == other.metadata
+        case .notifyByEmail: notifyByEmail == other.notifyByEmail
+        case .reminded: reminded == other.reminded
+        case .visibleToEveryone: visibleToEveryone == other.visibleToEveryone
+        case .listItemId: listItemID == other.listItemID
+        case .externalId: externalID == other.externalID
         }
     }
 }

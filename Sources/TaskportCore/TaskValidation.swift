@@ -29,7 +29,7 @@ extension TaskContent {
     /// References to users and teams are checked by the store, inside the write.
     public func problems() -> [FieldProblem] {
         var problems: [FieldProblem] = []
-        if title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if title.isBlank {
             problems.append(FieldProblem(.title, "is a required field"))
         } else if title.count > TaskLimits.titleLength {
             problems.append(FieldProblem(.title, "must be at most \(TaskLimits.titleLength) characters"))
@@ -57,7 +57,8 @@ extension TaskContent {
             (.subjectId, subjectID), (.scopeId, scopeID), (.assignmentComment, assignmentComment),
             (.listItemId, listItemID), (.externalId, externalID),
         ]
-        for (field, value) in texts where value?.contains("\u{0}") == true {
+        // NUL is the byte 0 in UTF-8, and no other scalar's encoding holds that byte.
+        for (field, value) in texts where value?.utf8.contains(0) == true {
             problems.append(FieldProblem(field, "must not contain the NUL character"))
         }
         if let problem = JSONValue.object(metadata).limitProblem() {

@@ -45,6 +45,46 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let (year, month, day) = CivilDate.fromDays(days)
         let secondsOfDay = Int(microsOfDay / 1_000_000)
         let fraction = Int(microsOfDay % 1_000_000)
+        guard (0...9999).contains(year) else {
+            return Self.text(year, month, day, secondsOfDay, fraction, fractionDigits: fractionDigits, offsetSeconds: offsetSeconds)
+        }
+        // Digits written straight into the string's storage: three of these go into every
+        // answer, and building them from padded pieces cost about 7,500 instructions each.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            var end = 0
+            func digits(_ value: Int, _ width: Int) {
+                var rest = value
+                for position in stride(from: end + width - 1, through: end, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                end += width
+            }
+            func byte(_ character: Unicode.Scalar) {
+                buffer[end] = UInt8(ascii: character)
+                end += 1
+            }
+            digits(year, 4); byte("-"); digits(month, 2); byte("-"); digits(day, 2)
+            byte("T"); digits(secondsOfDay / 3600, 2); byte(":"); digits(secondsOfDay / 60 % 60, 2); byte(":"); digits(secondsOfDay % 60, 2)
+            switch fractionDigits {
+            case 6: byte("."); digits(fraction, 6)
+            case 3: byte("."); digits(fraction / 1000, 3)
+            default: break
+            }
+            if offsetSeconds == 0 {
+                byte("Z")
+            } else {
+                let minutes = abs(offsetSeconds) / 60
+                byte(offsetSeconds < 0 ? "-" : "+"); digits(minutes / 60 % 100, 2); byte(":"); digits(minutes % 60, 2)
+            }
+            return end
+        }
+    }
+
+    /// `formatted` for a year outside 0…9999, from padded pieces.
+    private static func text(
+        _ year: Int, _ month: Int, _ day: Int, _ secondsOfDay: Int, _ fraction: Int, fractionDigits: Int, offsetSeconds: Int
+    ) -> String {
         var text = ""
         text.reserveCapacity(32)
         text += Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)

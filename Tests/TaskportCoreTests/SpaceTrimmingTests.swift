@@ -13,3 +13,21 @@ import Testing
         #expect(String(text[...].trimmingSpaces()) == text.trimmingCharacters(in: .whitespaces))
     }
 }
+
+/// `isBlank` tells what `trimmingCharacters(in: .whitespacesAndNewlines).isEmpty` tells.
+@Suite struct BlankTextTests {
+    @Test func agreesWithFoundationOnEveryScalarUpToU3000AndTheSpacesBeyond() {
+        let beyond: [UInt32] = [0x205F, 0x3000, 0x303F, 0xFEFF, 0xFFFF, 0x1_F600, 0xE_0020]
+        for value in Array(0...0x3000) + beyond {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(scalar)
+            #expect(text.isBlank == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "U+\(String(value, radix: 16))")
+        }
+    }
+
+    @Test(arguments: ["", " ", "\t\n\r\n", "title", " \u{0301}", "\u{2028}\u{2029}\u{85}", " x ", "\u{A0}\u{3000}"])
+    func agreesWithFoundationOnTexts(_ text: String) {
+        #expect(text.isBlank == text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        #expect(text[...].isBlank == text.isBlank)
+    }
+}

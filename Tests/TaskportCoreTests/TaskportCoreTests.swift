@@ -11,6 +11,18 @@ import Testing
         #expect(Timestamp(microseconds: -1).rfc3339 == "1969-12-31T23:59:59.999999Z")
         #expect(Timestamp(microseconds: 951_782_400_000_000).formatted(fractionDigits: 0) == "2000-02-29T00:00:00Z")
         #expect(Timestamp(microseconds: 1_500).formatted(fractionDigits: 3, offsetSeconds: -5 * 3600) == "1969-12-31T19:00:00.001-05:00")
+        #expect(Timestamp(microseconds: 1_500).formatted(fractionDigits: 6, offsetSeconds: 5 * 3600 + 45 * 60) == "1970-01-01T05:45:00.001500+05:45")
+    }
+
+    /// Every second-resolution text agrees with Foundation's ISO 8601 format, and reads back, over
+    /// three centuries stepped by an odd number of seconds; years outside 0…9999 still format.
+    @Test func formatsAsFoundationDoesAndReadsBack() {
+        for seconds in stride(from: Int64(-2_208_988_800), to: 7_258_118_400, by: 7_777_777) {
+            let time = Timestamp(microseconds: seconds * 1_000_000 + 123_456)
+            #expect(time.formatted(fractionDigits: 0) == Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format())
+            #expect(Timestamp(rfc3339: time.rfc3339) == time)
+        }
+        #expect(Timestamp(microseconds: 253_402_300_800_000_000).formatted(fractionDigits: 0) == "10000-01-01T00:00:00Z")
     }
 
     @Test(arguments: [
