@@ -94,11 +94,12 @@ struct OperationsTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = TestBackend.isPostgres ? try TestPostgres.freshURL() : folder.appendingPathComponent("taskport.sqlite").path
-        let port = try await ServerProcess.freePort()
-        let server = try await ServerProcess(arguments: ["--database", database, "--demo"], port: port, directory: folder)
-        try await RestartDeliveryTests.assignTaskOneToBob(port: port, folder: folder)  // one email waits: no mail server
+        // The mail server first: a test that fails to start it has no server process to leave behind.
         let sink = try await SMTPSink.start()
         defer { sink.stop() }
+        let port = try await ServerProcess.freePort()
+        let server = try await ServerProcess(arguments: ["--database", database, "--demo"], port: port, directory: folder)
+        try await RestartDeliveryTests.assignTaskOneToBob(port: port, folder: folder)  // one email waits: the server has no mail server
         let (status, printed) = try Self.taskport(["doctor", "--database", database, "--smtp-host", "127.0.0.1", "--smtp-port", String(sink.port)])
         #expect(status == 0, "\(printed)")
         #expect(printed.contains(TestBackend.isPostgres ? "store:   PostgreSQL" : "store:   SQLite"))
