@@ -139,7 +139,14 @@ public enum StoredJSON {
     }
 
     public static func encode(_ object: JSONObject) throws -> String {
-        object.isEmpty ? "{}" : String(decoding: try encoder.encode(object), as: UTF8.self)
+        if object.isEmpty { return "{}" }
+        return try JSONValue.object(object).compactText ?? String(decoding: encoder.encode(object), as: UTF8.self)
+    }
+
+    /// A change's fields, as `JSONEncoder` writes `[FieldChange]`.
+    public static func encode(_ changes: [FieldChange]) throws -> String {
+        let value = JSONValue.array(changes.map { .object(["field": .string($0.field), "from": $0.from, "to": $0.to]) })
+        return try value.compactText ?? String(decoding: encoder.encode(changes), as: UTF8.self)
     }
 
     public static func decode(_ type: [String].Type, from text: String) throws -> [String] {

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+@testable import TaskportCore
+
+/// `compactText` writes exactly what `JSONEncoder` with `StoredJSON`'s options writes.
+@Suite struct CompactJSONTests {
+    static func encoded(_ value: JSONValue) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static let texts: [String] = {
+        var texts = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
+        texts += ["", "plain", "a/b", "\"quoted\"", "back\\slash", "\u{7F}", "\u{2028}\u{2029}", "é", "e\u{301}", "日本語", "\u{1F600}", "tab\there\nnew"]
+        return texts
+    }()
+
+    @Test func everyStringAndKeyIsWrittenAsTheEncoderWritesIt() throws {
+        for text in Self.texts {
+            let value = JSONValue.object([text: .string(text), "k": .array([.string(text)])])
+            #expect(value.compactText == (try Self.encoded(value)), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
+    @Test func nestedValuesAndMemberOrder() throws {
+        let value: JSONValue = .object([
+            "b": .integer(Int64.max), "B": .integer(Int64.min), "a": .null, "_": .bool(true), "é": .bool(false), "Z": .array([]),
+            "aa": .object([:]), "a\u{0}": .string("nul"), "nested": .array([.object(["y": .integer(0), "x": .array([.null, .integer(-1)])])]),
+        ])
+        #expect(value.compactText == (try Self.encoded(value)))
+        #expect(JSONValue.array([]).compactText == "[]")
+    }
+
+    @Test func aFractionalNumberIsLeftToTheEncoder() throws {
+        #expect(JSONValue.object(["n": .number(1.5)]).compactText == nil)
+        let stored = try StoredJSON.encode(["n": .number(1.5), "s": .string("x")] as JSONObject)
+        #expect(stored == (try Self.encoded(.object(["n": .number(1.5), "s": .string("x")]))))
+    }
+
+    @Test func changesAreStoredAsTheEncoderStoresThem() throws {
+        let changes = [
+            FieldChange(field: "notes", from: .null, to: .string("line\nbreak / \"q\"")),
+            FieldChange(field: "metadata", from: .object(["b": 1, "a": .array([true])]), to: .object([:])),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(try StoredJSON.encode(changes) == String(decoding: try encoder.encode(changes), as: UTF8.self))
+        #expect(try StoredJSON.decode([FieldChange].self, from: StoredJSON.encode(changes)) == changes)
+    }
+}
