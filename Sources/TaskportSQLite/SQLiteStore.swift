@@ -270,10 +270,10 @@ extension SQLiteStore: TaskStore {
         }
         let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL"
         let rows = try TaskRows(db.cachedStatement(sql: sql), arguments: [key, tenantID.text])
-        let task = try rows.next()
-        // A second step finishes the statement (numbers and ids are unique), so it holds nothing open.
-        _ = try rows.next()
-        return task
+        // Numbers and ids are unique: a second step finishes the statement, so this cached
+        // statement of the writer is not left in progress, whether the row read or threw.
+        defer { _ = try? rows.next() }
+        return try rows.next()
     }
 
     /// Users, teams and activities a task names must belong to its tenant; only references that
