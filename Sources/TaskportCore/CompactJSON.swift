@@ -16,7 +16,7 @@ extension JSONValue {
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
         case .integer(let value): bytes.append(contentsOf: String(value).utf8)
         case .number: return false
-        case .string(let text): Self.write(text, to: &bytes)
+        case .string(let text): JSONText.appendString(text, to: &bytes)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -29,7 +29,7 @@ extension JSONValue {
             let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                Self.write(member.key, to: &bytes)
+                JSONText.appendString(member.key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 guard member.value.write(to: &bytes) else { return false }
             }
@@ -37,27 +37,39 @@ extension JSONValue {
         }
         return true
     }
+}
 
-    /// A JSON string: quotes, backslashes and control characters escaped as the encoder escapes them.
-    private static func write(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-            case 0x08: bytes.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
-            case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
-            case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+/// JSON text written as bytes, shared by the compact writer and the journal's headers.
+enum JSONText {
+    /// `text` as a JSON string, escaped as `JSONEncoder` escapes it: quotes, backslashes and
+    /// control characters (`\b`, `\f`, `\n`, `\r`, `\t`, else `\u00XX`); every other byte of its
+    /// UTF-8 as it is, `/` included. A text with nothing to escape is copied whole.
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            bytes.append(UInt8(ascii: "\""))
+            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes.append(contentsOf: utf8)
+            } else {
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+                    case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+                    case 0x08: bytes.append(contentsOf: #"\b"#.utf8)
+                    case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
+                    case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
+                    case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
+                    case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
+                    case ..<0x20:
+                        let digits = Hexadecimal.digits(byte)
+                        bytes.append(contentsOf: #"\u00"#.utf8)
+                        bytes.append(digits.high)
+                        bytes.append(digits.low)
+                    default: bytes.append(byte)
+                    }
+                }
             }
+            bytes.append(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -51,9 +51,9 @@ public struct JournalEntry: Sendable, Equatable {
             append("[", to: &text)
             for (index, header) in headers.enumerated() {
                 append(index > 0 ? #",{"name":"# : #"{"name":"#, to: &text)
-                appendJSONString(header.name, to: &text)
+                JSONText.appendString(header.name, to: &text)
                 append(#","value":"#, to: &text)
-                appendJSONString(header.value, to: &text)
+                JSONText.appendString(header.value, to: &text)
                 append("}", to: &text)
             }
             append("]", to: &text)
@@ -62,35 +62,6 @@ public struct JournalEntry: Sendable, Equatable {
 
         private static func append(_ literal: StaticString, to text: inout [UInt8]) {
             literal.withUTF8Buffer { text.append(contentsOf: $0) }
-        }
-
-        /// `value` as a JSON string: quotes, backslashes and control characters escaped, every
-        /// other byte of its UTF-8 as it is.
-        static func appendJSONString(_ value: String, to text: inout [UInt8]) {
-            var value = value
-            value.withUTF8 { bytes in
-                text.append(UInt8(ascii: "\""))
-                if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                    text.append(contentsOf: bytes)
-                } else {
-                    for byte in bytes {
-                        switch byte {
-                        case UInt8(ascii: "\""): append(#"\""#, to: &text)
-                        case UInt8(ascii: "\\"): append(#"\\"#, to: &text)
-                        case UInt8(ascii: "\n"): append(#"\n"#, to: &text)
-                        case UInt8(ascii: "\r"): append(#"\r"#, to: &text)
-                        case UInt8(ascii: "\t"): append(#"\t"#, to: &text)
-                        case ..<0x20:
-                            append(#"\u00"#, to: &text)
-                            let digits = Hexadecimal.digits(byte)
-                            text.append(digits.high)
-                            text.append(digits.low)
-                        default: text.append(byte)
-                        }
-                    }
-                }
-                text.append(UInt8(ascii: "\""))
-            }
         }
     }
 

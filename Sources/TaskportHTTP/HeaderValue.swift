@@ -13,9 +13,4 @@ extension HTTPFields {
         default: return self[name]
         }
     }
-
-    /// Whether a field of this name is present.
-    public func has(_ name: HTTPField.Name) -> Bool {
-        contains { $0.name == name }
-    }
 }

@@ -125,7 +125,7 @@ extension JournalResponder {
     /// neither a length nor chunks has no body; any other body is copied as it streams.
     func copyBody(of request: inout Request, into copy: BodyCopy) async {
         let headers = request.headers
-        guard !headers.has(.transferEncoding) else {
+        guard !headers.contains(.transferEncoding) else {
             request.body = Self.copying(request.body, into: copy)
             return
         }

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import TaskportHTTP
 import NIOCore
 import NIOHTTP1
 import Hummingbird
@@ -91,7 +90,7 @@ final class ConnectionPolicy: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The codec turns the first `Host` into the request's authority and keeps any other as a field.
     static func hasSecondHost(_ head: HTTPRequest) -> Bool {
-        HTTPField.Name("Host").map { head.headerFields.has($0) } ?? false
+        HTTPField.Name("Host").map { head.headerFields.contains($0) } ?? false
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
