@@ -268,7 +268,7 @@ struct Console: Sendable {
         var renderings: [[String: Any]] = []
         for (index, view) in views.enumerated() {
             let record = try await view.record(task)
-            renderings.append(["surface": view.surface, "json": Self.pretty(.object(record)), "open": index == 0])
+            renderings.append(["surface": view.surface, "json": Self.pretty(try record.json()), "open": index == 0])
         }
         let current = task.content.assignee.map { "\($0.kind.rawValue):\($0.id.lowercasedText)" } ?? ""
         return pages.page(

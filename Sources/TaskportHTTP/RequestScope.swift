@@ -38,25 +38,54 @@ public struct TaskView: Sendable {
     /// The id the surface gives the task.
     public var id: @Sendable (TaskRecord) -> JSONValue
     /// The task as the surface shows it.
-    public var record: @Sendable (TaskRecord) async throws -> JSONObject
+    public var record: @Sendable (TaskRecord) async throws -> TaskRendering
 
     public init(
         surface: String, id: @escaping @Sendable (TaskRecord) -> JSONValue,
-        record: @escaping @Sendable (TaskRecord) async throws -> JSONObject
+        record: @escaping @Sendable (TaskRecord) async throws -> TaskRendering
     ) {
         self.surface = surface
         self.id = id
         self.record = record
     }
 
-    /// A view that names the task by its UUID and shows it as the JSON encoding of `render`'s result.
-    public static func encoding<Shape: Encodable>(
+    /// A view that names the task by its UUID and shows it as `render`'s result.
+    public static func encoding<Shape: Encodable & Hashable & Sendable>(
         surface: String, render: @escaping @Sendable (TaskRecord) async throws -> Shape
     ) -> TaskView {
         TaskView(
             surface: surface,
             id: { .string($0.id.lowercasedText) },
-            record: { task in try JSONValue.object(encoding: try await render(task)) }
+            record: { task in TaskRendering(try await render(task)) }
         )
+    }
+}
+
+/// A task as one surface shows it: that surface's own shape, encoded only where it is written.
+/// Inside another answer (Rollout's `original`) it goes straight into that answer's encoder, not
+/// through a `JSONValue` tree first: a tree of four renderings cost Rollout about 200,000
+/// instructions an answer.
+public struct TaskRendering: Encodable, Hashable, Sendable {
+    private let shape: any Encodable & Hashable & Sendable
+
+    public init(_ shape: some Encodable & Hashable & Sendable) {
+        self.shape = shape
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try shape.encode(to: encoder)
+    }
+
+    /// The rendering as a JSON value, as `JSONEncoder` would write it.
+    public func json() throws -> JSONValue {
+        try JSONValue.encoding(shape)
+    }
+
+    public static func == (lhs: TaskRendering, rhs: TaskRendering) -> Bool {
+        AnyHashable(lhs.shape) == AnyHashable(rhs.shape)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(AnyHashable(shape))
     }
 }

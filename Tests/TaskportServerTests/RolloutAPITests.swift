@@ -97,6 +97,38 @@ struct RolloutAPITests {
         }
     }
 
+    @Test func originalHoldsWhatEachSurfaceAnswersItself() async throws {
+        let h = try await Harness.make()
+        try await h.run { native in
+            let api = RolloutClient(native.client, h)
+            let created = try await native.create(
+                #"{"title":"Déjà \"vu\"","type":"call","dueAt":"2026-05-01T10:00:00Z","metadata":{"b":[1,2.5,null],"a":{"z":true}},"attachments":["https://example.com/a/b"]}"#
+            )
+            let id = try #require(created["id"] as? String)
+            func json(_ response: TestResponse) throws -> JSONValue {
+                try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+            }
+            guard case .object(let task) = try json(try await api.send(.get, "/tasks/\(id)")),
+                case .object(let original) = task["original"]
+            else {
+                Issue.record("Rollout's answer has no `original` object")
+                return
+            }
+            // Rendered straight into Rollout's answer, the native record is the native API's own answer, member for member.
+            #expect(original["native"] == (try json(try await native.send(.get, "/v1/tasks/\(id)"))))
+            guard case .object(let nativeView) = original["native"] else { return }
+            #expect(nativeView["title"] == .string(#"Déjà "vu""#))
+            #expect(nativeView["metadata"] == .object(["a": .object(["z": .bool(true)]), "b": .array([.integer(1), .number(2.5), .null])]))
+
+            // The multipart answer's `original` part is the same JSON object.
+            let form = try await api.send(.get, "/tasks/\(id)", headers: [.accept: "multipart/form-data"])
+            let text = String(buffer: form.body)
+            let part = try #require(text.range(of: "name=\"original\"\r\n").map { text[$0.upperBound...] })
+            let body = try #require(part.range(of: "\r\n\r\n").map { part[$0.upperBound...] }?.components(separatedBy: "\r\n--").first)
+            #expect(try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) == .object(original))
+        }
+    }
+
     @Test func nullMembersAndEmptyTasksAreRenderedWithEveryRequiredMember() async throws {
         let h = try await Harness.make()
         try await h.run { native in

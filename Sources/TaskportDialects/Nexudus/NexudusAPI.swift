@@ -16,7 +16,7 @@ public enum NexudusSurface {
     public static func view(store: any DirectoryStore & CatalogStore) -> TaskView {
         TaskView(surface: name, id: { .integer($0.number) }) { task in
             let references = try await NexudusReferences.load(for: [task], in: task.tenantID, from: store)
-            return try JSONValue.object(encoding: NexudusTask(task, references))
+            return TaskRendering(NexudusTask(task, references))
         }
     }
 

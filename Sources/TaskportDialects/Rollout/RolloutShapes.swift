@@ -10,15 +10,15 @@ package import TaskportHTTP
 package struct RolloutTask: Encodable, Hashable, Sendable {
     let record: TaskRecord
     let originalIDs: JSONObject
-    let original: JSONObject
+    let original: [String: TaskRendering]
 
     /// The task with each view's id and record of it.
     static func render(_ record: TaskRecord, views: [TaskView]) async throws -> RolloutTask {
         var ids: JSONObject = [:]
-        var records: JSONObject = [:]
+        var records: [String: TaskRendering] = [:]
         for view in views {
             ids[view.surface] = view.id(record)
-            records[view.surface] = .object(try await view.record(record))
+            records[view.surface] = try await view.record(record)
         }
         return RolloutTask(record: record, originalIDs: ids, original: records)
     }
@@ -28,7 +28,7 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
         case originalIds, original
     }
 
-    /// Each member's value as JSON, in the seed's order.
+    /// Each member's value as JSON, in the seed's order, but for `original`, which comes last.
     var members: [(key: CodingKeys, value: JSONValue)] {
         let task = record.content
         let assignedUser = task.assignee?.kind == .user ? task.assignee?.id : nil
@@ -44,7 +44,6 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
             (.updated, JSONValue(record.updatedAt)),
             (.rolloutUpdated, JSONValue(record.updatedAt)),
             (.originalIds, .object(originalIDs)),
-            (.original, .object(original)),
         ]
     }
 
@@ -53,12 +52,19 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
         for (key, value) in members {
             try container.encode(json: value, forKey: key)
         }
+        var renderings = container.nestedContainer(keyedBy: JSONMemberKey.self, forKey: .original)
+        for (surface, rendering) in original {
+            try renderings.encode(rendering, forKey: JSONMemberKey(surface))
+        }
     }
 
     /// The task as `multipart/form-data`: one part per member. Strings and booleans are
     /// `text/plain` parts; `null` is an empty part; `originalIds` and `original` are JSON parts.
     func multipartParts() throws -> [MultipartRawPart] {
-        try members.map { key, value in
+        let original = MultipartRawPart(
+            name: CodingKeys.original.rawValue, headerFields: [.contentType: "application/json"], body: HTTPBody(try StoredJSON.encode(original))
+        )
+        return try members.map { key, value in
             let (text, contentType): (String, String) =
                 switch value {
                 case .string(let string): (string, "text/plain")
@@ -69,7 +75,7 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
             return MultipartRawPart(
                 name: key.rawValue, headerFields: [.contentType: contentType], body: HTTPBody(text)
             )
-        }
+        } + [original]
     }
 
     /// The task as a JSON text, for `text/plain`.
