@@ -38,6 +38,29 @@ import Testing
         #expect(!LogRedaction.hasTrigger("tp_k :/ aut eyk tokn"))
     }
 
+    /// Every trigger, in mixed case, at every position of texts of every length up to a few bytes
+    /// around it, is found; and over texts that come close, the scan agrees with lower-casing the
+    /// whole text and searching it.
+    @Test func theScanAgreesWithASearchOfTheLowercasedText() {
+        let triggers = ["tpk_", "tpr_", "whsec_", "eyj", "auth", "apikey", "api-key", "api_key", "cookie", "password", "passwd", "token", "secret", "credential", "://"]
+        for trigger in triggers {
+            let mixed = String(trigger.enumerated().map { $0.offset.isMultiple(of: 2) ? Character($0.element.uppercased()) : $0.element })
+            for before in 0...3 {
+                for after in 0...2 {
+                    let text = String(repeating: "x", count: before) + mixed + String(repeating: "é", count: after)
+                    #expect(LogRedaction.hasTrigger(text), "\(text)")
+                }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["tp", "k_", "pk", "wh", "sec", "ey", "j", "au", "th", "api", "-", "_", "key", "co", "okie", "pass", "wd", "word", "to", "ken", "se", "cret", "cred", "ential", ":", "/", " ", "x", "É", "T"]
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            let expected = triggers.contains { text.lowercased().contains($0) }
+            #expect(LogRedaction.hasTrigger(text) == expected, "\(text)")
+        }
+    }
+
     @Test func plainLinesAreLeftAsTheyAre() {
         for line in ["PATCH /v1/tasks/12", "delivered message=5e6c channel=email", "Checkpoint failed: disk I/O error"] {
             #expect(LogRedaction.redact(line) == line)
