@@ -80,7 +80,7 @@ struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
         var request = request
         let body = try await request.collectBody(upTo: BodyLimit.maximumBytes)
         // A body without the word has no `null` member to find: most bodies are read once, by the handler.
-        guard body.readableBytesView.firstRange(of: "null".utf8) != nil,
+        guard Self.mentionsNull(body),
             let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
         else {
             return try await next(request, context)
@@ -91,6 +91,18 @@ struct RolloutNullMembers<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.malformed("\(member): must be \(kind), not null")
         }
         return try await RolloutInput.$nullMembers.withValue(nulls) { try await next(request, context) }
+    }
+
+    /// Whether the bytes `null` occur in `body` (a JSON literal is never escaped). A byte loop: the
+    /// standard library's generic `firstRange(of:)` cost about 59,000 instructions a small body.
+    static func mentionsNull(_ body: ByteBuffer) -> Bool {
+        body.withUnsafeReadableBytes { bytes in
+            guard bytes.count >= 4 else { return false }
+            for index in 0...(bytes.count - 4) where bytes[index] == UInt8(ascii: "n") {
+                if bytes[index + 1] == UInt8(ascii: "u"), bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l") { return true }
+            }
+            return false
+        }
     }
 }
 
