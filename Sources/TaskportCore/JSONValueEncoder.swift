@@ -2,8 +2,9 @@ import Foundation
 
 extension JSONValue {
     /// `value` as a JSON value, encoded straight into one: the value `JSONEncoder` would write
-    /// and `JSONDecoder` read back as a `JSONValue`, without the text in between. A surface's
-    /// rendering of a task shown inside another's (Rollout's `original`) is made this way.
+    /// and `JSONDecoder` read back as a `JSONValue`, without the text in between. The console's
+    /// view of a task as each surface shows it, and the native record a PUT is compared with,
+    /// are made this way.
     /// Throws, as `JSONEncoder` does, for a number JSON cannot hold (NaN, an infinity).
     public static func encoding(_ value: some Encodable) throws -> JSONValue {
         let root = ValueEncoder.Node()
