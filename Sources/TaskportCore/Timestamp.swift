@@ -45,12 +45,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let (year, month, day) = CivilDate.fromDays(days)
         let secondsOfDay = Int(microsOfDay / 1_000_000)
         let fraction = Int(microsOfDay % 1_000_000)
-        guard (0...9999).contains(year) else {
-            return Self.text(year, month, day, secondsOfDay, fraction, fractionDigits: fractionDigits, offsetSeconds: offsetSeconds)
-        }
         // Digits written straight into the string's storage: three of these go into every
         // answer, and building them from padded pieces cost about 7,500 instructions each.
-        return String(unsafeUninitializedCapacity: 32) { buffer in
+        return String(unsafeUninitializedCapacity: 48) { buffer in
             var end = 0
             func digits(_ value: Int, _ width: Int) {
                 var rest = value
@@ -64,7 +61,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
                 buffer[end] = UInt8(ascii: character)
                 end += 1
             }
-            digits(year, 4); byte("-"); digits(month, 2); byte("-"); digits(day, 2)
+            if (0...9999).contains(year) {
+                digits(year, 4)
+            } else {
+                // A year outside 0…9999 is written as `String` writes it, padded to four.
+                let text = String(year)
+                for _ in 0..<max(0, 4 - text.utf8.count) { byte("0") }
+                for unit in text.utf8 { buffer[end] = unit; end += 1 }
+            }
+            byte("-"); digits(month, 2); byte("-"); digits(day, 2)
             byte("T"); digits(secondsOfDay / 3600, 2); byte(":"); digits(secondsOfDay / 60 % 60, 2); byte(":"); digits(secondsOfDay % 60, 2)
             switch fractionDigits {
             case 6: byte("."); digits(fraction, 6)
@@ -79,35 +84,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             }
             return end
         }
-    }
-
-    /// `formatted` for a year outside 0…9999, from padded pieces.
-    private static func text(
-        _ year: Int, _ month: Int, _ day: Int, _ secondsOfDay: Int, _ fraction: Int, fractionDigits: Int, offsetSeconds: Int
-    ) -> String {
-        var text = ""
-        text.reserveCapacity(32)
-        text += Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2)
-        text += "T" + Self.pad(secondsOfDay / 3600, 2) + ":" + Self.pad(secondsOfDay / 60 % 60, 2)
-        text += ":" + Self.pad(secondsOfDay % 60, 2)
-        switch fractionDigits {
-        case 6: text += "." + Self.pad(fraction, 6)
-        case 3: text += "." + Self.pad(fraction / 1000, 3)
-        default: break
-        }
-        if offsetSeconds == 0 {
-            text += "Z"
-        } else {
-            let sign = offsetSeconds < 0 ? "-" : "+"
-            let minutes = abs(offsetSeconds) / 60
-            text += sign + Self.pad(minutes / 60, 2) + ":" + Self.pad(minutes % 60, 2)
-        }
-        return text
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
     /// Parses an RFC 3339 date-time (`2026-03-29T01:30:00Z`, `…T03:30:00.5+02:00`).

@@ -129,15 +129,18 @@ extension SQLiteStore: OutboxStore {
 
     public func tasksOwingReminders(at now: Timestamp, limit: Int) async throws -> [TaskRecord] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(TaskColumns.select) FROM tasks
-                    WHERE notify_by_email = 1 AND reminded = 0 AND deleted_at IS NULL AND responsible_id IS NOT NULL AND due_at <= ?
-                    ORDER BY due_at LIMIT ?
-                    """,
-                arguments: [now.microseconds, limit]
-            ).map(TaskColumns.record)
+            try Array(
+                TaskRows(
+                    db.makeStatement(
+                        sql: """
+                            SELECT \(TaskColumns.select) FROM tasks
+                            WHERE notify_by_email = 1 AND reminded = 0 AND deleted_at IS NULL AND responsible_id IS NOT NULL AND due_at <= ?
+                            ORDER BY due_at LIMIT ?
+                            """
+                    ),
+                    arguments: [now.microseconds, limit]
+                )
+            )
         }
     }
 

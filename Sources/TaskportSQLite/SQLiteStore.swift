@@ -399,7 +399,7 @@ enum TaskColumns {
         case visibleToEveryone, assignedByID, assignmentComment, activityID, listItemID, externalID
     }
 
-    static func record(_ row: some TaskColumnValues) throws -> TaskRecord {
+    static func record(_ row: StatementColumns) throws -> TaskRecord {
         func text(_ column: Column) -> String? { row.isNull(column) ? nil : row.text(column) }
         func integer(_ column: Column) -> Int64? { row.isNull(column) ? nil : row.integer(column) }
         func flag(_ column: Column) -> Bool { row.integer(column) != 0 }

@@ -2,21 +2,6 @@ import GRDB
 import GRDBSQLite
 import TaskportCore
 
-/// A task row's columns, by their position in `TaskColumns.select`.
-protocol TaskColumnValues {
-    func isNull(_ column: TaskColumns.Column) -> Bool
-    /// The column's text; only asked of a column that is not NULL.
-    func text(_ column: TaskColumns.Column) -> String
-    /// The column's integer; only asked of a column that is not NULL.
-    func integer(_ column: TaskColumns.Column) -> Int64
-}
-
-extension Row: TaskColumnValues {
-    func isNull(_ column: TaskColumns.Column) -> Bool { hasNull(atIndex: column.rawValue) }
-    func text(_ column: TaskColumns.Column) -> String { self[column.rawValue] }
-    func integer(_ column: TaskColumns.Column) -> Int64 { self[column.rawValue] }
-}
-
 /// Tasks read from a statement's current row in place, by the SQLite C API. On the update path
 /// every request reads its task: a GRDB `Row` over a statement first builds a dictionary of its
 /// 31 lower-cased column names (about 38,000 instructions), and its typed reads go through
@@ -38,14 +23,15 @@ final class TaskRows: DatabaseCursor {
     }
 }
 
-/// The current row of a stepped statement.
-struct StatementColumns: TaskColumnValues {
+/// The current row of a stepped statement, its columns by their position in `TaskColumns.select`.
+struct StatementColumns {
     let statement: SQLiteStatement
 
     func isNull(_ column: TaskColumns.Column) -> Bool {
         sqlite3_column_type(statement, Int32(column.rawValue)) == SQLITE_NULL
     }
 
+    /// The column's text; only asked of a column that is not NULL.
     func text(_ column: TaskColumns.Column) -> String {
         let index = Int32(column.rawValue)
         // The text first, then its length in bytes, as SQLite asks.
@@ -53,6 +39,7 @@ struct StatementColumns: TaskColumnValues {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
     }
 
+    /// The column's integer; only asked of a column that is not NULL.
     func integer(_ column: TaskColumns.Column) -> Int64 {
         sqlite3_column_int64(statement, Int32(column.rawValue))
     }
