@@ -23,9 +23,10 @@ struct TaskRowWriteTests {
                 for column in try Row.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?)", arguments: [name]) {
                     if let column = column["name"] as String? { columns.insert(column) }
                 }
-                // A partial index's WHERE: every column named in it.
-                if let sql = index["sql"] as String?, let clause = sql.range(of: " WHERE ", options: .caseInsensitive) {
-                    let words = sql[clause.upperBound...].split { !($0.isLetter || $0 == "_") }.map(String.init)
+                // Every column the index's definition names: in an expression of its key, and in a
+                // partial index's WHERE (an index SQLite made for a constraint has no definition).
+                if let sql = index["sql"] as String?, let key = sql.firstIndex(of: "(") {
+                    let words = sql[key...].split { !($0.isLetter || $0 == "_") }.map(String.init)
                     columns.formUnion(words.filter(table.contains))
                 }
             }
