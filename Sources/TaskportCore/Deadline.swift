@@ -17,6 +17,9 @@ public enum Deadline {
 
     /// `body`'s result; every `interval`, `giveUp` is asked (with the time waited so far) whether
     /// to stop waiting, and the error it returns is thrown at once.
+    ///
+    /// The waits with one interval share one clock (`Watch`): a call costs a task for `body`, not
+    /// also a timer and a task of its own to watch it.
     public static func run<T: Sendable>(
         checkingEvery interval: Duration, giveUp: @escaping @Sendable (Duration) -> (any Error)?,
         _ body: @escaping @Sendable () async throws -> T
@@ -28,18 +31,14 @@ public enum Deadline {
                 let work = Task {
                     do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
                 }
-                let watchdog = Task {
-                    let started = ContinuousClock.now
-                    while !outcome.isSettled {
-                        try await Task.sleep(for: interval)
-                        if let error = giveUp(ContinuousClock.now - started) {
-                            outcome.settle(.failure(error))
-                            work.cancel()
-                            return
-                        }
+                let watch = Watch.every(interval)
+                let waiter = watch.add(
+                    Watch.Waiter(started: .now, giveUp: giveUp) { error in
+                        outcome.settle(.failure(error))
+                        work.cancel()
                     }
-                }
-                outcome.onSettle { watchdog.cancel() }
+                )
+                outcome.onSettle { watch.remove(waiter) }
             }
         } onCancel: {
             outcome.settle(.failure(CancellationError()))
@@ -91,6 +90,74 @@ public enum Deadline {
             }
             continuation?.resume(with: result)
             action?()
+        }
+    }
+
+    /// The waits that share one checking interval, and the one task that asks each of them, every
+    /// interval, whether to give up. It ticks only while a wait is in progress.
+    private final class Watch: Sendable {
+        struct Waiter: Sendable {
+            let started: ContinuousClock.Instant
+            let giveUp: @Sendable (Duration) -> (any Error)?
+            /// Ends the wait with the error `giveUp` returned.
+            let stop: @Sendable (any Error) -> Void
+        }
+
+        private struct State {
+            var waiters: [UInt64: Waiter] = [:]
+            var nextID: UInt64 = 0
+            var ticking = false
+        }
+
+        private static let all = Mutex<[Duration: Watch]>([:])
+
+        /// The watch of every wait checked every `interval`.
+        static func every(_ interval: Duration) -> Watch {
+            all.withLock { watches in
+                if let watch = watches[interval] { return watch }
+                let watch = Watch(interval: interval)
+                watches[interval] = watch
+                return watch
+            }
+        }
+
+        private let interval: Duration
+        private let state = Mutex(State())
+
+        private init(interval: Duration) {
+            self.interval = interval
+        }
+
+        func add(_ waiter: Waiter) -> UInt64 {
+            let (id, start) = state.withLock { state in
+                let id = state.nextID
+                state.nextID += 1
+                state.waiters[id] = waiter
+                defer { state.ticking = true }
+                return (id, !state.ticking)
+            }
+            if start { Task.detached { await self.tick() } }
+            return id
+        }
+
+        func remove(_ id: UInt64) {
+            _ = state.withLock { $0.waiters.removeValue(forKey: id) }
+        }
+
+        /// Asks every wait, each interval, until a tick finds none left.
+        private func tick() async {
+            while true {
+                try? await Task.sleep(for: interval)
+                let waiters = state.withLock { state -> [Waiter] in
+                    if state.waiters.isEmpty { state.ticking = false }
+                    return Array(state.waiters.values)
+                }
+                if waiters.isEmpty { return }
+                let now = ContinuousClock.now
+                for waiter in waiters {
+                    if let error = waiter.giveUp(now - waiter.started) { waiter.stop(error) }
+                }
+            }
         }
     }
 }

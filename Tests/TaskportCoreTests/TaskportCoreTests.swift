@@ -321,6 +321,61 @@ import Testing
         #expect(other.finished.withLock { $0 } == false)
         other.released.withLock { $0 = true }
     }
+
+    /// A call that ignores cancellation without running: it waits, suspended, until opened.
+    final class Gate: Sendable {
+        private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let open = state.withLock { state in
+                    if !state.open { state.waiting.append(continuation) }
+                    return state.open
+                }
+                if open { continuation.resume() }
+            }
+        }
+
+        func open() {
+            let waiting = state.withLock { state in
+                state.open = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+    }
+
+    /// Waits with one interval share one watch: among many at once, each call that does not
+    /// finish is given up on, each prompt one answered with its own value, and a wait that began
+    /// after the others ended (when the watch has stopped ticking) is still given up on.
+    @Test func waitsThatShareAWatchAreEachAnsweredOrGivenUpOn() async throws {
+        let gate = Gate()
+        let outcomes = await withTaskGroup(of: (Int, Int?).self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    let answer = try? await Deadline.result(within: .milliseconds(500)) {
+                        if index.isMultiple(of: 2) {
+                            await gate.wait()
+                            return -index
+                        }
+                        try await Task.sleep(for: .milliseconds(index % 7))
+                        return index
+                    }
+                    return (index, answer)
+                }
+            }
+            var outcomes: [Int: Int?] = [:]
+            for await (index, answer) in group { outcomes[index] = answer }
+            return outcomes
+        }
+        for index in 0..<100 {
+            #expect(outcomes[index] == (index.isMultiple(of: 2) ? .some(nil) : .some(index)), "wait \(index)")
+        }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await Deadline.result(within: .milliseconds(500)) { await gate.wait() } == nil)
+        gate.open()
+    }
 }
 
 @Suite struct JournalHeaderTests {
