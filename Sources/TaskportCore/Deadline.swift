@@ -57,8 +57,6 @@ public enum Deadline {
         }
         private let state = Mutex(State())
 
-        var isSettled: Bool { state.withLock { $0.settled } }
-
         func wait(_ continuation: CheckedContinuation<T, any Error>) {
             let early = state.withLock { state -> Result<T, any Error>? in
                 if let early = state.early { return early }
