@@ -143,7 +143,8 @@ public struct JournalQuery: Sendable {
 }
 
 public protocol JournalStore: Sendable {
-    /// Stores entries of any tenants in one transaction, giving each its id.
+    /// Stores entries of any tenants, giving each its id; a store may write them in several
+    /// transactions, in order.
     func appendJournal(_ entries: [JournalEntry]) async throws
     /// One page of the tenant's entries that match: newest first, or oldest first after `query.after`.
     func journal(in tenantID: UUID, matching query: JournalQuery) async throws -> [JournalEntry]

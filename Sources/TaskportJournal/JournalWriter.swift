@@ -3,7 +3,7 @@ public import Logging
 public import ServiceLifecycle
 public import TaskportCore
 
-/// Writes what the journal's buffer holds to the store, in one transaction a quarter of a second
+/// Writes what the journal's buffer holds to the store every quarter of a second
 /// (or off the request path, however many requests came), redacting bodies on the way; and keeps
 /// each tenant's journal within its size and age. On shutdown it writes what is left.
 public struct JournalWriter: Service {

@@ -8,8 +8,38 @@ extension SQLiteStore: JournalStore {
         request_headers, response_headers, request_body, request_length, request_truncated, response_body, response_length, response_truncated, fault
         """
 
+    /// The most rows one of the journal's transactions writes or removes. The journal shares the
+    /// writer with group commit, and a quarter of a second's entries at a few thousand requests a
+    /// second, or ten seconds' worth to prune, is tens of milliseconds of work: in transactions of
+    /// this size (about a millisecond each), task writes waiting for the writer get it between two
+    /// of them instead of after all.
+    static let journalTransactionRows = 64
+
+    /// Runs `body` in a transaction of its own on the writer, not synced (`synchronous=NORMAL`).
+    /// Journal entries wait in memory for up to a quarter of a second before they are written at
+    /// all, so a sync for each of the journal's transactions would only add to what task writes
+    /// wait for. The next task commit's sync (`synchronous=FULL`) makes them durable with it; a
+    /// crash of the machine before that can lose them, never the store's consistency (WAL). The
+    /// connection's own setting is back before the writer takes another write.
+    private func journalTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction { db in
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            var result: Result<T, any Error> = .failure(CancellationError())
+            do {
+                try db.inTransaction {
+                    result = .success(try body(db))
+                    return .commit
+                }
+            } catch {
+                result = .failure(error)
+            }
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            return try result.get()
+        }
+    }
+
     public func appendJournal(_ entries: [JournalEntry]) async throws {
-        guard !entries.isEmpty else { return }
         let rows = entries.map { entry -> StatementArguments in
             [
                 entry.tenantID.text, entry.at.microseconds, entry.requestID, entry.surface, entry.method, entry.target, entry.route, entry.status,
@@ -19,19 +49,22 @@ extension SQLiteStore: JournalStore {
                 entry.responseBody.text, entry.responseBody.length, entry.fault,
             ]
         }
-        try await writer.write { db in
-            // Twenty parameters, the two truncation flags sharing one: GRDB binds up to twenty values
-            // in place, and past that copies every string, the bodies most of all.
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO journal_entries (
-                        tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
-                        request_headers, response_headers, request_body, request_length, request_truncated,
-                        response_body, response_length, response_truncated, fault)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 & 1, ?18, ?19, (?17 >> 1) & 1, ?20)
-                    """
-            )
-            for arguments in rows { try statement.execute(arguments: arguments) }
+        for start in stride(from: 0, to: rows.count, by: Self.journalTransactionRows) {
+            let part = rows[start..<min(start + Self.journalTransactionRows, rows.count)]
+            try await journalTransaction { db in
+                // Twenty parameters, the two truncation flags sharing one: GRDB binds up to twenty
+                // values in place, and past that copies every string, the bodies most of all.
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO journal_entries (
+                            tenant_id, at, request_id, surface, method, target, route, status, latency_us, credential, user_number, task_id,
+                            request_headers, response_headers, request_body, request_length, request_truncated,
+                            response_body, response_length, response_truncated, fault)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 & 1, ?18, ?19, (?17 >> 1) & 1, ?20)
+                        """
+                )
+                for arguments in part { try statement.execute(arguments: arguments) }
+            }
         }
     }
 
@@ -70,32 +103,51 @@ extension SQLiteStore: JournalStore {
     }
 
     public func pruneJournal(keep: Int, before: Timestamp, limit: Int) async throws -> Int {
-        try await writer.write { db in
-            // Old entries come first by id: only the first `limit` are read.
-            try db.execute(
-                sql: """
-                    DELETE FROM journal_entries WHERE id IN (
-                        SELECT id FROM (SELECT id, at FROM journal_entries ORDER BY id LIMIT ?) WHERE at < ?)
-                    """,
-                arguments: [limit, before.microseconds]
-            )
-            var removed = db.changesCount
-            for tenant in try String.fetchAll(db, sql: "SELECT id FROM tenants") where removed < limit {
-                // The newest entry past the tenant's `keep`, and everything before it.
-                guard let last = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM journal_entries WHERE tenant_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [tenant, keep]
-                ) else { continue }
+        let rows = Self.journalTransactionRows
+        var removed = 0
+        // Entries past their age: old entries come first by id, so only the first few are read.
+        while removed < limit {
+            let count = min(rows, limit - removed)
+            let gone = try await journalTransaction { db in
                 try db.execute(
                     sql: """
                         DELETE FROM journal_entries WHERE id IN (
-                            SELECT id FROM journal_entries WHERE tenant_id = ? AND id <= ? ORDER BY id LIMIT ?)
+                            SELECT id FROM (SELECT id, at FROM journal_entries ORDER BY id LIMIT ?) WHERE at < ?)
                         """,
-                    arguments: [tenant, last, limit - removed]
+                    arguments: [count, before.microseconds]
                 )
-                removed += db.changesCount
+                return db.changesCount
             }
-            return removed
+            removed += gone
+            if gone < count { break }
         }
+        // Each tenant's entries past its newest `keep`: the newest of those found once, on a reader,
+        // then removed with everything before it.
+        let cutoffs = try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM tenants").compactMap { tenant -> (String, Int64)? in
+                try Int64.fetchOne(
+                    db, sql: "SELECT id FROM journal_entries WHERE tenant_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [tenant, keep]
+                ).map { (tenant, $0) }
+            }
+        }
+        for (tenant, last) in cutoffs {
+            while removed < limit {
+                let count = min(rows, limit - removed)
+                let gone = try await journalTransaction { db in
+                    try db.execute(
+                        sql: """
+                            DELETE FROM journal_entries WHERE id IN (
+                                SELECT id FROM journal_entries WHERE tenant_id = ? AND id <= ? ORDER BY id LIMIT ?)
+                            """,
+                        arguments: [tenant, last, count]
+                    )
+                    return db.changesCount
+                }
+                removed += gone
+                if gone < count { break }
+            }
+        }
+        return removed
     }
 
     static func journalEntry(_ row: Row) throws -> JournalEntry {

@@ -428,4 +428,39 @@ struct SQLiteSettingsTests {
     @Test func normalDurabilityLowersSynchronous() async throws {
         #expect(try await open(.normal).pragma("synchronous") == "1")
     }
+
+    /// The journal writes and prunes in transactions of its own, not synced, on the writer task
+    /// writes share: every entry lands, in order, and the writer's own setting is back afterwards,
+    /// also when a transaction fails.
+    @Test(arguments: [SQLiteStore.Durability.full, .normal])
+    func journalTransactionsLeaveTheWritersSyncAsItWas(_ durability: SQLiteStore.Durability) async throws {
+        let store = try open(durability)
+        let setting = try await store.pragma("synchronous")
+        let tenant = try await store.createTenant(named: "journaled")
+        func entry(_ number: Int, of tenant: UUID) -> JournalEntry {
+            JournalEntry(
+                tenantID: tenant, at: .now(), requestID: "r\(number)", surface: "native", method: "GET", target: "/v1/tasks/\(number)",
+                route: "/v1/tasks/{id}", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
+                responseHeaders: [], requestBody: .empty, responseBody: .empty, taskID: nil
+            )
+        }
+        // More entries than one of the journal's transactions holds.
+        let count = 3 * 64 + 5
+        try await store.appendJournal((0..<count).map { entry($0, of: tenant.id) })
+        #expect(try await store.pragma("synchronous") == setting)
+        let stored = try await store.journal(in: tenant.id, matching: JournalQuery(limit: 1_000))
+        #expect(stored.map(\.requestID) == (0..<count).reversed().map { "r\($0)" }, "every entry, newest first")
+
+        // An entry of no tenant breaks its transaction's foreign key: the call fails, the setting stays.
+        await #expect(throws: (any Error).self) { try await store.appendJournal([entry(0, of: UUID())]) }
+        #expect(try await store.pragma("synchronous") == setting)
+
+        // Pruning past several transactions keeps the newest ten, and stops at its limit.
+        let old = Timestamp(microseconds: 0)
+        #expect(try await store.pruneJournal(keep: 10, before: old, limit: 100) == 100)
+        #expect(try await store.pruneJournal(keep: 10, before: old, limit: 1_000) == count - 110)
+        #expect(try await store.pragma("synchronous") == setting)
+        let kept = try await store.journal(in: tenant.id, matching: JournalQuery(limit: 1_000))
+        #expect(kept.map(\.requestID) == (count - 10..<count).reversed().map { "r\($0)" })
+    }
 }
