@@ -24,12 +24,16 @@ public struct JournalWriter: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastPrune = ContinuousClock.now - .seconds(3600)
+            var pruning = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 await flush()
-                if ContinuousClock.now - lastPrune >= .seconds(10) {
-                    await prune()
-                    lastPrune = ContinuousClock.now
+                if pruning || ContinuousClock.now - lastPrune >= .seconds(10) {
+                    // A step at a time between flushes: a backlog to remove (ten seconds' worth at a
+                    // high rate, or a lowered size) must not hold up the next flush, whose entries
+                    // would pile up in memory meanwhile.
+                    pruning = await prune(for: interval / 2)
+                    if !pruning { lastPrune = ContinuousClock.now }
                 }
             }
         }
@@ -55,14 +59,18 @@ public struct JournalWriter: Service {
         return entries.count
     }
 
-    func prune() async {
+    /// Removes entries past each tenant's size and the age, for up to about `budget`; returns
+    /// whether some may be left.
+    func prune(for budget: Duration) async -> Bool {
         let before = Timestamp(microseconds: Timestamp.now().microseconds - settings.age.microseconds)
+        let started = ContinuousClock.now
         do {
             while try await store.pruneJournal(keep: settings.size, before: before, limit: 1_000) == 1_000 {
-                try await Task.sleep(for: .milliseconds(20))
+                if ContinuousClock.now - started >= budget { return true }
             }
         } catch {
             logger.error("could not prune the journal", metadata: ["error": "\(error)"])
         }
+        return false
     }
 }

@@ -7,7 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import TaskportCore
-import TaskportJournal
+@testable import TaskportJournal
 import TaskportServer
 import Testing
 
@@ -204,6 +204,30 @@ struct JournalTests {
         let kept = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 100))
         #expect(kept.count == 5 && kept.allSatisfy { $0.at == now })
         #expect(try await h.store.journal(in: h.strangerTask.tenantID, matching: JournalQuery(limit: 100)).count == 4, "the other tenant's stay")
+    }
+
+    /// A backlog to prune is removed a step at a time, so that the writer's next flush is not held
+    /// up behind it: a call stops once its time is spent and says that some are left.
+    @Test func aBacklogIsPrunedAStepAtATime() async throws {
+        let h = try await Harness.make()
+        let entries = (0..<2_500).map { number in
+            JournalEntry(
+                tenantID: h.tenant.id, at: .now(), requestID: "r\(number)", surface: "native", method: "GET", target: "/v1/tasks",
+                route: "/v1/tasks", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
+                responseHeaders: [], requestBody: .empty, responseBody: .empty, taskID: nil
+            )
+        }
+        try await h.store.appendJournal(entries)
+        let writer = JournalWriter(store: h.store, buffer: JournalBuffer(), settings: JournalSettings(size: 10), logger: Logger(label: "test"))
+        func count() async throws -> Int {
+            try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 5_000)).count
+        }
+        #expect(await writer.prune(for: .zero), "a step with no time to spare leaves the rest")
+        #expect(try await count() == 1_500)
+        #expect(await writer.prune(for: .seconds(60)) == false, "with time, it finishes and says so")
+        let kept = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 5_000))
+        #expect(kept.map(\.requestID) == (2_490..<2_500).reversed().map { "r\($0)" })
+        #expect(await writer.prune(for: .zero) == false, "nothing left to remove")
     }
 
     @Test func withTheJournalOffNothingIsKept() async throws {
