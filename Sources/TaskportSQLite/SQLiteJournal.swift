@@ -103,24 +103,24 @@ extension SQLiteStore: JournalStore {
     }
 
     public func pruneJournal(keep: Int, before: Timestamp, limit: Int) async throws -> Int {
-        let rows = Self.journalTransactionRows
         var removed = 0
-        // Entries past their age: old entries come first by id, so only the first few are read.
-        while removed < limit {
-            let count = min(rows, limit - removed)
-            let gone = try await journalTransaction { db in
-                try db.execute(
-                    sql: """
-                        DELETE FROM journal_entries WHERE id IN (
-                            SELECT id FROM (SELECT id, at FROM journal_entries ORDER BY id LIMIT ?) WHERE at < ?)
-                        """,
-                    arguments: [count, before.microseconds]
-                )
-                return db.changesCount
+        // Runs `sql`, a `DELETE` of at most the count it is given, a journal transaction at a time,
+        // until a transaction removes fewer than that or `limit` rows are gone.
+        func removeInSteps(_ sql: String, _ arguments: @escaping @Sendable (Int) -> StatementArguments) async throws {
+            while removed < limit {
+                let count = min(Self.journalTransactionRows, limit - removed)
+                let gone = try await journalTransaction { db in
+                    try db.execute(sql: sql, arguments: arguments(count))
+                    return db.changesCount
+                }
+                removed += gone
+                if gone < count { return }
             }
-            removed += gone
-            if gone < count { break }
         }
+        // Entries past their age: old entries come first by id, so only the first few are read.
+        try await removeInSteps(
+            "DELETE FROM journal_entries WHERE id IN (SELECT id FROM (SELECT id, at FROM journal_entries ORDER BY id LIMIT ?) WHERE at < ?)"
+        ) { count in [count, before.microseconds] }
         // Each tenant's entries past its newest `keep`: the newest of those found once, on a reader,
         // then removed with everything before it.
         let cutoffs = try await writer.read { db in
@@ -131,21 +131,9 @@ extension SQLiteStore: JournalStore {
             }
         }
         for (tenant, last) in cutoffs {
-            while removed < limit {
-                let count = min(rows, limit - removed)
-                let gone = try await journalTransaction { db in
-                    try db.execute(
-                        sql: """
-                            DELETE FROM journal_entries WHERE id IN (
-                                SELECT id FROM journal_entries WHERE tenant_id = ? AND id <= ? ORDER BY id LIMIT ?)
-                            """,
-                        arguments: [tenant, last, count]
-                    )
-                    return db.changesCount
-                }
-                removed += gone
-                if gone < count { break }
-            }
+            try await removeInSteps(
+                "DELETE FROM journal_entries WHERE id IN (SELECT id FROM journal_entries WHERE tenant_id = ? AND id <= ? ORDER BY id LIMIT ?)"
+            ) { count in [tenant, last, count] }
         }
         return removed
     }
