@@ -22,19 +22,20 @@ public struct JournalWriter: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var lastPrune = ContinuousClock.now - .seconds(3600)
-            var pruning = false
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await flush()
-                if pruning || ContinuousClock.now - lastPrune >= .seconds(10) {
-                    // A step at a time between flushes: a backlog to remove (ten seconds' worth at a
-                    // high rate, or a lowered size) must not hold up the next flush, whose entries
-                    // would pile up in memory meanwhile.
-                    pruning = await prune(for: interval / 2)
-                    if !pruning { lastPrune = ContinuousClock.now }
-                }
+        var lastPrune = ContinuousClock.now - .seconds(3600)
+        var pruning = false
+        // Only the wait gives way to a graceful shutdown: a flush or a step of pruning it stopped
+        // would have its store writes cancelled, and the entries it had taken would be lost.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            await flush()
+            if Task.isShuttingDownGracefully { break }
+            if pruning || ContinuousClock.now - lastPrune >= .seconds(10) {
+                // A step at a time between flushes: a backlog to remove (ten seconds' worth at a
+                // high rate, or a lowered size) must not hold up the next flush, whose entries
+                // would pile up in memory meanwhile.
+                pruning = await prune(for: interval / 2)
+                if !pruning { lastPrune = ContinuousClock.now }
             }
         }
         // The server has stopped taking requests: what they left is written before the store closes.

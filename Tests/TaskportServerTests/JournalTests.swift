@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import TaskportCore
 @testable import TaskportJournal
+import ServiceLifecycle
 import TaskportServer
 import Testing
 
@@ -228,6 +229,30 @@ struct JournalTests {
         let kept = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 5_000))
         #expect(kept.map(\.requestID) == (2_490..<2_500).reversed().map { "r\($0)" })
         #expect(await writer.prune(for: .zero) == false, "nothing left to remove")
+    }
+
+    /// What requests left in the buffer is written when the server shuts down, also when the
+    /// shutdown comes while the writer waits for its next flush.
+    @Test func aShutdownWritesWhatIsWaiting() async throws {
+        let h = try await Harness.make()
+        let buffer = JournalBuffer()
+        for number in 0..<300 {
+            buffer.add(
+                JournalEntry(
+                    tenantID: h.tenant.id, at: .now(), requestID: "r\(number)", surface: "native", method: "GET", target: "/v1/tasks",
+                    route: "/v1/tasks", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
+                    responseHeaders: [], requestBody: .empty, responseBody: .empty, taskID: nil
+                ))
+        }
+        let logger = Logger(label: "test")
+        let writer = JournalWriter(store: h.store, buffer: buffer, settings: JournalSettings(), interval: .seconds(30), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+        async let running: Void = group.run()
+        try await Task.sleep(for: .milliseconds(200))
+        await group.triggerGracefulShutdown()
+        try await running
+        let stored = try await h.store.journal(in: h.tenant.id, matching: JournalQuery(limit: 1_000))
+        #expect(stored.count == 300)
     }
 
     @Test func withTheJournalOffNothingIsKept() async throws {
