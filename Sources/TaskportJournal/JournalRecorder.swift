@@ -21,24 +21,35 @@ public struct JournalSettings: Sendable {
     }
 }
 
-/// Entries waiting to be written, taken in batches by `JournalWriter`. Bounded: when the store
-/// falls behind, new entries are dropped (and counted) rather than held without limit.
+/// Entries waiting to be written, taken in batches by `JournalWriter`. Bounded by count and by the
+/// bytes the entries hold (bodies, headers, targets): when the store falls behind, new entries are
+/// dropped (and counted) rather than held without limit. Entries of large bodies reach the byte
+/// bound first: at the default body limit, 20,000 of them would hold more than 600 MB.
 public final class JournalBuffer: Sendable {
     struct State {
         var entries: [JournalEntry] = []
+        var bytes = 0
         var dropped = 0
     }
 
     private let state = Mutex(State())
     let capacity: Int
+    let byteCapacity: Int
 
-    public init(capacity: Int = 20_000) {
+    public init(capacity: Int = 20_000, byteCapacity: Int = 64 << 20) {
         self.capacity = capacity
+        self.byteCapacity = byteCapacity
     }
 
     func add(_ entry: JournalEntry) {
+        let size = entry.heldBytes
         state.withLock { state in
-            if state.entries.count < capacity { state.entries.append(entry) } else { state.dropped += 1 }
+            if state.entries.count < capacity, state.bytes + size <= byteCapacity {
+                state.entries.append(entry)
+                state.bytes += size
+            } else {
+                state.dropped += 1
+            }
         }
     }
 
@@ -48,6 +59,14 @@ public final class JournalBuffer: Sendable {
             defer { state = State() }
             return (state.entries, state.dropped)
         }
+    }
+}
+
+extension JournalEntry {
+    /// About the memory the entry holds: its texts' bytes, and a fixed part for the rest.
+    var heldBytes: Int {
+        func size(_ headers: [Header]) -> Int { headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 } }
+        return 256 + target.utf8.count + requestBody.text.utf8.count + responseBody.text.utf8.count + size(requestHeaders) + size(responseHeaders)
     }
 }
 

@@ -255,6 +255,32 @@ struct JournalTests {
         #expect(stored.count == 300)
     }
 
+    /// The buffer holds at most its count and its bytes: entries past either are dropped and counted,
+    /// and the next take starts afresh.
+    @Test func theBufferIsBoundedByBytesAsWellAsByCount() async throws {
+        func entry(body: Int) -> JournalEntry {
+            JournalEntry(
+                tenantID: UUID(), at: .now(), requestID: "r", surface: "native", method: "PUT", target: "/v1/tasks/1",
+                route: "/v1/tasks/{id}", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1,
+                requestHeaders: [.init(name: "content-type", value: "application/json")], responseHeaders: [],
+                requestBody: .init(text: String(repeating: "a", count: body), length: body, truncated: false),
+                responseBody: .init(text: String(repeating: "b", count: body), length: body, truncated: false), taskID: nil
+            )
+        }
+        let large = entry(body: 16 * 1024)
+        #expect(large.heldBytes > 32 * 1024)
+        let buffer = JournalBuffer(capacity: 1_000, byteCapacity: 10 * large.heldBytes)
+        for _ in 0..<25 { buffer.add(large) }
+        var (taken, dropped) = buffer.take()
+        #expect(taken.count == 10 && dropped == 15, "the bytes bound the large entries")
+        (taken, dropped) = buffer.take()
+        #expect(taken.isEmpty && dropped == 0, "a take starts afresh")
+        let small = JournalBuffer(capacity: 100, byteCapacity: 10 * large.heldBytes)
+        for _ in 0..<150 { small.add(entry(body: 10)) }
+        (taken, dropped) = small.take()
+        #expect(taken.count == 100 && dropped == 50, "the count bounds the small ones")
+    }
+
     @Test func withTheJournalOffNothingIsKept() async throws {
         let h = try await Harness.make()
         try await h.runLive { client in
