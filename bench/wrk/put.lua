@@ -47,4 +47,6 @@ done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d duration_us=%d non2xx=%d socket_errors=%d p50_us=%d p99_us=%d\n",
     summary.requests, summary.duration, errors.status, errors.connect + errors.read + errors.write + errors.timeout,
     latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("LATENCY p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d\n", latency:percentile(50),
+    latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
 end
