@@ -183,17 +183,10 @@ struct JournalTests {
 
     @Test func eachTenantKeepsItsNewestEntriesAndNoneOlderThanTheAge() async throws {
         let h = try await Harness.make()
-        func entry(_ tenant: UUID, at: Timestamp) -> JournalEntry {
-            JournalEntry(
-                tenantID: tenant, at: at, requestID: "r", surface: "native", method: "GET", target: "/v1/tasks", route: "/v1/tasks",
-                status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [], responseHeaders: [],
-                requestBody: .empty, responseBody: .empty, taskID: nil
-            )
-        }
         let now = Timestamp.now()
         let old = Timestamp(microseconds: now.microseconds - 10 * 86_400_000_000)
-        try await h.store.appendJournal((0..<3).map { _ in entry(h.tenant.id, at: old) } + (0..<9).map { _ in entry(h.tenant.id, at: now) })
-        try await h.store.appendJournal((0..<4).map { _ in entry(h.strangerTask.tenantID, at: now) })
+        try await h.store.appendJournal((0..<3).map { _ in storedEntry(h.tenant.id, at: old) } + (0..<9).map { _ in storedEntry(h.tenant.id, at: now) })
+        try await h.store.appendJournal((0..<4).map { _ in storedEntry(h.strangerTask.tenantID, at: now) })
         let before = Timestamp(microseconds: now.microseconds - 7 * 86_400_000_000)
         var removed = 0
         while true {
@@ -211,13 +204,7 @@ struct JournalTests {
     /// up behind it: a call stops once its time is spent and says that some are left.
     @Test func aBacklogIsPrunedAStepAtATime() async throws {
         let h = try await Harness.make()
-        let entries = (0..<2_500).map { number in
-            JournalEntry(
-                tenantID: h.tenant.id, at: .now(), requestID: "r\(number)", surface: "native", method: "GET", target: "/v1/tasks",
-                route: "/v1/tasks", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
-                responseHeaders: [], requestBody: .empty, responseBody: .empty, taskID: nil
-            )
-        }
+        let entries = (0..<2_500).map { storedEntry(h.tenant.id, requestID: "r\($0)") }
         try await h.store.appendJournal(entries)
         let writer = JournalWriter(store: h.store, buffer: JournalBuffer(), settings: JournalSettings(size: 10), logger: Logger(label: "test"))
         func count() async throws -> Int {
@@ -236,14 +223,7 @@ struct JournalTests {
     @Test func aShutdownWritesWhatIsWaiting() async throws {
         let h = try await Harness.make()
         let buffer = JournalBuffer()
-        for number in 0..<300 {
-            buffer.add(
-                JournalEntry(
-                    tenantID: h.tenant.id, at: .now(), requestID: "r\(number)", surface: "native", method: "GET", target: "/v1/tasks",
-                    route: "/v1/tasks", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: [],
-                    responseHeaders: [], requestBody: .empty, responseBody: .empty, taskID: nil
-                ))
-        }
+        for number in 0..<300 { buffer.add(storedEntry(h.tenant.id, requestID: "r\(number)")) }
         let logger = Logger(label: "test")
         let writer = JournalWriter(store: h.store, buffer: buffer, settings: JournalSettings(), interval: .seconds(30), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
@@ -259,12 +239,10 @@ struct JournalTests {
     /// and the next take starts afresh.
     @Test func theBufferIsBoundedByBytesAsWellAsByCount() async throws {
         func entry(body: Int) -> JournalEntry {
-            JournalEntry(
-                tenantID: UUID(), at: .now(), requestID: "r", surface: "native", method: "PUT", target: "/v1/tasks/1",
-                route: "/v1/tasks/{id}", status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1,
-                requestHeaders: [.init(name: "content-type", value: "application/json")], responseHeaders: [],
+            storedEntry(
+                UUID(), requestHeaders: [.init(name: "content-type", value: "application/json")],
                 requestBody: .init(text: String(repeating: "a", count: body), length: body, truncated: false),
-                responseBody: .init(text: String(repeating: "b", count: body), length: body, truncated: false), taskID: nil
+                responseBody: .init(text: String(repeating: "b", count: body), length: body, truncated: false)
             )
         }
         let large = entry(body: 16 * 1024)
@@ -291,4 +269,17 @@ struct JournalTests {
             #expect(items?.isEmpty == true)
         }
     }
+}
+
+/// A journal entry of `tenant` as a store keeps it: a `GET /v1/tasks` with the given id, time,
+/// request headers and bodies.
+private func storedEntry(
+    _ tenant: UUID, requestID: String = "r", at: Timestamp = .now(), requestHeaders: [JournalEntry.Header] = [],
+    requestBody: JournalEntry.Body = .empty, responseBody: JournalEntry.Body = .empty
+) -> JournalEntry {
+    JournalEntry(
+        tenantID: tenant, at: at, requestID: requestID, surface: "native", method: "GET", target: "/v1/tasks", route: "/v1/tasks",
+        status: 200, latencyMicroseconds: 1, credential: "key:x", userNumber: 1, requestHeaders: requestHeaders, responseHeaders: [],
+        requestBody: requestBody, responseBody: responseBody, taskID: nil
+    )
 }
