@@ -173,7 +173,13 @@ struct NativeAPITests {
             let path = "/v1/tasks/\(created["id"] as! String)"
             try await api.send(.patch, path, #"{"title":"x"}"#, contentType: "application/json").problem(.unsupportedMediaType)
             try await api.send(.post, "/v1/tasks", "title=x", contentType: "application/x-www-form-urlencoded").problem(.unsupportedMediaType)
+            try await api.send(.patch, path, #"{"title":"x"}"#, contentType: "application/merge-patch+jsonx").problem(.unsupportedMediaType)
+            try await api.send(.post, "/v1/tasks", #"{"title":"x"}"#, contentType: "application/jsonp").problem(.unsupportedMediaType)
             #expect(try await api.send(.get, path).object()["title"] as? String == "Call Acme")
+            // The operation's own type in any case, with parameters, is taken as it always was.
+            let patched = try await api.send(.patch, path, #"{"title":"Cased"}"#, contentType: "Application/Merge-Patch+JSON; charset=utf-8")
+            #expect(patched.status == .ok)
+            #expect(try await api.send(.get, path).object()["title"] as? String == "Cased")
         }
     }
 

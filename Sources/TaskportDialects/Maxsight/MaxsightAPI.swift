@@ -18,6 +18,12 @@ public enum MaxsightSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The first media type of each operation's request body, as the OpenAPI document lists them
+    /// (`FirstMediaTypeMiddleware`).
+    public static let requestBodyTypes: [String: String] = [
+        Operations.UpdateTaskAssignment.id: "application/json",
+    ]
+
     /// Adds the Maxsight routes, authenticated by the `apikey` header.
     public static func register<Context: RequestContext>(
         on router: Router<Context>, store: any TaskStore & DirectoryStore
@@ -28,7 +34,8 @@ public enum MaxsightSurface {
             .add(middleware: RequestBodyMiddleware())
         try MaxsightAPI(store: store).registerHandlers(
             on: group, serverURL: URL(string: "/v5")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v5/tasks": [.get],

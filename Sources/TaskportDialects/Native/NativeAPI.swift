@@ -17,6 +17,17 @@ public enum NativeSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The first media type of each operation's request body, as the OpenAPI document lists them
+    /// (`FirstMediaTypeMiddleware`).
+    public static let requestBodyTypes: [String: String] = [
+        Operations.CreateTask.id: "application/json",
+        Operations.PatchTask.id: "application/merge-patch+json",
+        Operations.CreateTaskAttribute.id: "application/json",
+        Operations.CreateWebhook.id: "application/json",
+        Operations.CreateFaultRule.id: "application/json",
+        Operations.CreateSnapshot.id: "application/json",
+    ]
+
     /// What the native API's routes for testing integrations need from the application around it.
     public struct TestingHooks: Sendable {
         /// Whether this server acts on fault rules; when it does not, none can be made here.
@@ -47,7 +58,8 @@ public enum NativeSurface {
             .add(middleware: RequestBodyMiddleware())
         try NativeAPI(store: store, testing: testing).registerHandlers(
             on: group, serverURL: Servers.Server1.url(),
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v1/tasks": [.get, .post],

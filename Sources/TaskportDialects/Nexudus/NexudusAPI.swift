@@ -25,6 +25,14 @@ public enum NexudusSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The first media type of each operation's request body, as the OpenAPI document lists them
+    /// (`FirstMediaTypeMiddleware`).
+    public static let requestBodyTypes: [String: String] = [
+        Operations.IssueToken.id: "application/x-www-form-urlencoded",
+        Operations.CreateCoworkerTask.id: "application/json",
+        Operations.UpdateCoworkerTask.id: "application/json",
+    ]
+
     /// Adds the Nexudus routes, authenticated by bearer tokens that `POST /api/token` issues.
     public static func register<Context: RequestContext>(
         on router: Router<Context>, store: any TaskportStore, tokens: TokenAuthority
@@ -36,7 +44,8 @@ public enum NexudusSurface {
             .add(middleware: RequestBodyMiddleware())
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
             on: group, serverURL: URL(string: "/")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             tokenPath: [.post],

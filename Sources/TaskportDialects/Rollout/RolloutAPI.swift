@@ -21,6 +21,13 @@ public enum RolloutSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The first media type of each operation's request body, as the OpenAPI document lists them
+    /// (`FirstMediaTypeMiddleware`).
+    public static let requestBodyTypes: [String: String] = [
+        Operations.PostTasks.id: "application/json",
+        Operations.PutTasksId.id: "application/json",
+    ]
+
     /// Adds the Rollout routes under `/api`. `views` are the other surfaces whose ids and records
     /// fill each task's `originalIds` and `original`.
     public static func register<Context: RequestContext>(
@@ -34,7 +41,8 @@ public enum RolloutSurface {
             .add(middleware: RolloutNullMembers())
         try RolloutAPI(store: store, views: views).registerHandlers(
             on: group, serverURL: URL(string: "/api")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/api/tasks": [.get, .post],

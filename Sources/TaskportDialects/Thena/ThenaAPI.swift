@@ -22,6 +22,13 @@ public enum ThenaSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The first media type of each operation's request body, as the OpenAPI document lists them
+    /// (`FirstMediaTypeMiddleware`).
+    public static let requestBodyTypes: [String: String] = [
+        Operations.PostV1AccountsTasks.id: "application/json",
+        Operations.PutV1AccountsTasksTaskId.id: "application/json",
+    ]
+
     /// Adds the Thena routes, authenticated by the `x-api-key` header.
     public static func register<Context: RequestContext>(on router: Router<Context>, store: any TaskportStore) throws {
         let group = router.group()
@@ -32,7 +39,8 @@ public enum ThenaSurface {
             .add(middleware: RequestBodyMiddleware())
         try ThenaAPI(store: store).registerHandlers(
             on: group, serverURL: URL(string: "/")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v1/accounts/tasks": [.get, .post],
