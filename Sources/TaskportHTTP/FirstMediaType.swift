@@ -47,8 +47,7 @@ public struct FirstMediaTypeMiddleware: ServerMiddleware {
         for byte in value.utf8 {
             if byte == UInt8(ascii: ";") { break }
             guard index < type.count else { return false }
-            let lower = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
-            guard lower == type[index] else { return false }
+            guard byte.asciiLowercased == type[index] else { return false }
             index += 1
         }
         return index == type.count

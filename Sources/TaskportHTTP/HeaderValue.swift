@@ -14,3 +14,11 @@ extension HTTPFields {
         }
     }
 }
+
+extension UInt8 {
+    /// The byte with an ASCII capital letter made small; every other byte as it is. For matching
+    /// names in header values and bodies byte by byte, without building lower-cased strings.
+    @inline(__always) var asciiLowercased: UInt8 {
+        self >= 0x41 && self <= 0x5A ? self | 0x20 : self
+    }
+}

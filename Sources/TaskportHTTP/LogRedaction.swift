@@ -119,7 +119,7 @@ public enum LogRedaction {
                             let start = pairStart - candidate.offset
                             guard start >= 0, start + candidate.bytes.count <= bytes.count else { continue }
                             var matched = true
-                            for (offset, byte) in candidate.bytes.enumerated() where lowercased(bytes[start + offset]) != byte {
+                            for (offset, byte) in candidate.bytes.enumerated() where bytes[start + offset].asciiLowercased != byte {
                                 matched = false
                                 break
                             }
@@ -131,10 +131,6 @@ public enum LogRedaction {
                 return false
             }
         }
-    }
-
-    @inline(__always) private static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     /// `text` with every credential the rules recognise replaced.
