@@ -46,6 +46,20 @@ public struct SurfaceErrorMiddleware<Context: RequestContext, Envelope: ErrorEnv
 public enum BodyLimit {
     /// 1 MiB.
     public static let maximumBytes = 1 << 20
+
+    /// The whole body of `request`, kept in it as one buffer: `payloadTooLarge` past
+    /// `maximumBytes`, `malformed` when it breaks off. A body already read is not read again.
+    public static func read(_ request: inout Request) async throws -> ByteBuffer {
+        do {
+            return try await request.collectBody(upTo: maximumBytes)
+        } catch is NIOTooManyBytesError {
+            throw TaskportError.payloadTooLarge(limit: maximumBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw TaskportError.payloadTooLarge(limit: maximumBytes)
+        } catch {
+            throw TaskportError.malformed("The request body could not be read to its end")
+        }
+    }
 }
 
 /// Reads a request's body once, at the edge, before any handler decodes it: a body over the size
@@ -68,16 +82,7 @@ public struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             throw TaskportError.payloadTooLarge(limit: limit)
         }
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw TaskportError.payloadTooLarge(limit: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw TaskportError.payloadTooLarge(limit: limit)
-        } catch {
-            throw TaskportError.malformed("The request body could not be read to its end")
-        }
+        let body = try await BodyLimit.read(&request)
         if let declared = request.headers.value(.contentLength).flatMap({ Int($0) }), declared != body.readableBytes {
             throw TaskportError.malformed("The request body is \(body.readableBytes) bytes, not the \(declared) its Content-Length says")
         }

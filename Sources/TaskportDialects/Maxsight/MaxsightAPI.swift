@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
 public import TaskportHTTP
@@ -33,7 +32,7 @@ public enum MaxsightSurface {
             .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("apikey")!)))
             .add(middleware: RequestBodyMiddleware())
         try MaxsightAPI(store: store).registerHandlers(
-            on: group, serverURL: URL(string: "/v5")!,
+            on: BufferedTransport(group), serverURL: URL(string: "/v5")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )

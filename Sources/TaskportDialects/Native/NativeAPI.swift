@@ -1,6 +1,5 @@
 import Foundation
 public import Hummingbird
-import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
 public import TaskportHTTP
@@ -57,7 +56,7 @@ public enum NativeSurface {
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: RequestBodyMiddleware())
         try NativeAPI(store: store, testing: testing).registerHandlers(
-            on: group, serverURL: Servers.Server1.url(),
+            on: BufferedTransport(group), serverURL: Servers.Server1.url(),
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
 public import TaskportHTTP
@@ -43,7 +42,7 @@ public enum NexudusSurface {
             .add(middleware: NexudusAuthenticator(directory: store, tokens: tokens))
             .add(middleware: RequestBodyMiddleware())
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
-            on: group, serverURL: URL(string: "/")!,
+            on: BufferedTransport(group), serverURL: URL(string: "/")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
 public import TaskportHTTP
@@ -40,7 +39,7 @@ public enum RolloutSurface {
             .add(middleware: RequestBodyMiddleware(alsoJSON: ["text/plain"]))
             .add(middleware: RolloutNullMembers())
         try RolloutAPI(store: store, views: views).registerHandlers(
-            on: group, serverURL: URL(string: "/api")!,
+            on: BufferedTransport(group), serverURL: URL(string: "/api")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import OpenAPIHummingbird
 import OpenAPIRuntime
 public import TaskportCore
 public import TaskportHTTP
@@ -38,7 +37,7 @@ public enum ThenaSurface {
             .add(middleware: ThenaMissingTaskID())
             .add(middleware: RequestBodyMiddleware())
         try ThenaAPI(store: store).registerHandlers(
-            on: group, serverURL: URL(string: "/")!,
+            on: BufferedTransport(group), serverURL: URL(string: "/")!,
             configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
