@@ -226,17 +226,24 @@ extension SQLiteStore: TaskStore {
             let record = commit.record
             try Self.checkReferences(of: record.content, changedFrom: current.content, in: mutation.tenantID, db)
             let content = try TaskColumns.values(of: record.content)
+            // The statement's values in one array, made into arguments once: joining arguments
+            // copies them, and GRDB maps `[DatabaseValue]` through a key path it builds per call.
+            var values: [(any DatabaseValueConvertible)?] = [record.version, record.updatedAt.microseconds]
+            values.reserveCapacity(content.count + 6)
+            let sql: String
             if commit.action != .deleted, try !TaskColumns.changesKeyedColumn(from: current.content, values: content) {
-                try db.cachedStatement(sql: TaskColumns.updateUnkeyed).execute(
-                    arguments: [record.version, record.updatedAt.microseconds, record.updatedBy]
-                        + StatementArguments(TaskColumns.unkeyed.map { content[$0] }) + [record.number, current.version]
-                )
+                sql = TaskColumns.updateUnkeyed
+                values.append(record.updatedBy)
+                for index in TaskColumns.unkeyed { values.append(content[index]) }
             } else {
-                try db.cachedStatement(sql: TaskColumns.update).execute(
-                    arguments: [record.version, record.updatedAt.microseconds, commit.action == .deleted ? record.updatedAt.microseconds : nil, record.updatedBy]
-                        + StatementArguments(content) + [record.number, current.version]
-                )
+                sql = TaskColumns.update
+                values.append(commit.action == .deleted ? record.updatedAt.microseconds : nil)
+                values.append(record.updatedBy)
+                for value in content { values.append(value) }
             }
+            values.append(record.number)
+            values.append(current.version)
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
             try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
             return record
         }
@@ -271,12 +278,11 @@ extension SQLiteStore: TaskStore {
 
     static func fetchTask(_ reference: TaskReference, in tenantID: UUID, _ db: Database) throws -> TaskRecord? {
         let key: any DatabaseValueConvertible
-        let column: String
+        let sql: String
         switch reference {
-        case .id(let id): (column, key) = ("id", id.text)
-        case .number(let number): (column, key) = ("number", number)
+        case .id(let id): (sql, key) = (TaskColumns.selectByID, id.text)
+        case .number(let number): (sql, key) = (TaskColumns.selectByNumber, number)
         }
-        let sql = "SELECT \(TaskColumns.select) FROM tasks WHERE \(column) = ? AND tenant_id = ? AND deleted_at IS NULL"
         let rows = try TaskRows(db.cachedStatement(sql: sql), arguments: [key, tenantID.text])
         // Numbers and ids are unique: a second step finishes the statement, so this cached
         // statement of the writer is not left in progress, whether the row read or threw.
@@ -386,6 +392,10 @@ enum TaskColumns {
         precondition(columns.count == Column.allCases.count, "TaskColumns.Column must name every selected column, in order")
         return columns.joined(separator: ", ")
     }()
+
+    /// A live task of a tenant, by its id or by its number.
+    static let selectByID = "SELECT \(select) FROM tasks WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
+    static let selectByNumber = "SELECT \(select) FROM tasks WHERE number = ? AND tenant_id = ? AND deleted_at IS NULL"
 
     /// The content columns that an index of `tasks` (its key or its `WHERE`) or a foreign key reads.
     /// SQLite rewrites an index's entry for every row an `UPDATE` names such a column in, changed
