@@ -7,11 +7,11 @@ public import OpenAPIRuntime
 ///
 /// Every surface reads a request's body whole at the edge (`RequestBodyMiddleware`), and the
 /// generated code writes each JSON answer whole before returning it. Passing either through an
-/// asynchronous stream of chunks, as a general transport must, costs a chain of iterators and
-/// task switches per request for one chunk: about 60,000 instructions a native update, both
-/// ways. This transport gives the handler the request's buffer as the body, and writes an answer
-/// of known length as one buffer. An answer whose length is not known beforehand (a multipart
-/// body) is still streamed as the generated code yields it.
+/// asynchronous stream of chunks, as a general transport must, costs a chain of iterators per
+/// request for one chunk: 12,700 instructions of a native update, both ways together
+/// (`bench/README.md`). This transport gives the handler the request's buffer as the body, and
+/// writes an answer of known length as one buffer. An answer whose length is not known beforehand
+/// (a multipart body) is still streamed as the generated code yields it.
 public struct BufferedTransport<Router: RouterMethods>: ServerTransport {
     let router: Router
 
