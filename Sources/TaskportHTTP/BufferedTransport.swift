@@ -56,3 +56,9 @@ public struct BufferedTransport<Router: RouterMethods>: ServerTransport {
         return Response(status: response.status, headers: response.headerFields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
+
+extension Configuration {
+    /// How every surface's generated code writes its JSON answers: members in sorted order (the
+    /// same order from every server process) and slashes as they are.
+    public static let surfaces = Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+}

@@ -33,7 +33,7 @@ public enum MaxsightSurface {
             .add(middleware: RequestBodyMiddleware())
         try MaxsightAPI(store: store).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/v5")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .surfaces,
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([

@@ -57,7 +57,7 @@ public enum NativeSurface {
             .add(middleware: RequestBodyMiddleware())
         try NativeAPI(store: store, testing: testing).registerHandlers(
             on: BufferedTransport(group), serverURL: Servers.Server1.url(),
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .surfaces,
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([

@@ -43,7 +43,7 @@ public enum NexudusSurface {
             .add(middleware: RequestBodyMiddleware())
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .surfaces,
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([

@@ -40,7 +40,7 @@ public enum RolloutSurface {
             .add(middleware: RolloutNullMembers())
         try RolloutAPI(store: store, views: views).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/api")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .surfaces,
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([

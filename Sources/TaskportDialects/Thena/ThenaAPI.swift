@@ -38,7 +38,7 @@ public enum ThenaSurface {
             .add(middleware: RequestBodyMiddleware())
         try ThenaAPI(store: store).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/")!,
-            configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+            configuration: .surfaces,
             middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
