@@ -17,6 +17,14 @@ public enum MaxsightSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The media types of each operation's successful answer, as the OpenAPI document lists them
+    /// (`AcceptableAnswerMiddleware`).
+    public static let answerTypes: [String: [String]] = [
+        Operations.ListTasks.id: ["application/json"],
+        Operations.GetTask.id: ["application/json"],
+        Operations.UpdateTaskAssignment.id: ["application/json"],
+    ]
+
     /// The first media type of each operation's request body, as the OpenAPI document lists them
     /// (`FirstMediaTypeMiddleware`).
     public static let requestBodyTypes: [String: String] = [
@@ -34,7 +42,7 @@ public enum MaxsightSurface {
         try MaxsightAPI(store: store).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/v5")!,
             configuration: .surfaces,
-            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
+            middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v5/tasks": [.get],

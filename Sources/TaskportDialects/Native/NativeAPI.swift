@@ -16,6 +16,27 @@ public enum NativeSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The media types of each operation's successful answer, as the OpenAPI document lists them
+    /// (`AcceptableAnswerMiddleware`).
+    public static let answerTypes: [String: [String]] = [
+        Operations.ListTasks.id: ["application/json"],
+        Operations.CreateTask.id: ["application/json"],
+        Operations.GetTask.id: ["application/json"],
+        Operations.PatchTask.id: ["application/json"],
+        Operations.GetTaskHistory.id: ["application/json"],
+        Operations.ListTaskAttributes.id: ["application/json"],
+        Operations.CreateTaskAttribute.id: ["application/json"],
+        Operations.ListWebhooks.id: ["application/json"],
+        Operations.CreateWebhook.id: ["application/json"],
+        Operations.ListOutbox.id: ["application/json"],
+        Operations.ListJournal.id: ["application/json"],
+        Operations.GetJournalEntry.id: ["application/json"],
+        Operations.ListFaultRules.id: ["application/json"],
+        Operations.CreateFaultRule.id: ["application/json"],
+        Operations.ListSnapshots.id: ["application/json"],
+        Operations.CreateSnapshot.id: ["application/json"],
+    ]
+
     /// The first media type of each operation's request body, as the OpenAPI document lists them
     /// (`FirstMediaTypeMiddleware`).
     public static let requestBodyTypes: [String: String] = [
@@ -58,7 +79,7 @@ public enum NativeSurface {
         try NativeAPI(store: store, testing: testing).registerHandlers(
             on: BufferedTransport(group), serverURL: Servers.Server1.url(),
             configuration: .surfaces,
-            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
+            middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v1/tasks": [.get, .post],

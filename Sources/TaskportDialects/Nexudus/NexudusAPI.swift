@@ -24,6 +24,17 @@ public enum NexudusSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The media types of each operation's successful answer, as the OpenAPI document lists them
+    /// (`AcceptableAnswerMiddleware`).
+    public static let answerTypes: [String: [String]] = [
+        Operations.IssueToken.id: ["application/json"],
+        Operations.ListCoworkerTasks.id: ["application/json"],
+        Operations.CreateCoworkerTask.id: ["application/json"],
+        Operations.UpdateCoworkerTask.id: ["application/json"],
+        Operations.GetCoworkerTask.id: ["application/json"],
+        Operations.DeleteCoworkerTask.id: ["application/json"],
+    ]
+
     /// The first media type of each operation's request body, as the OpenAPI document lists them
     /// (`FirstMediaTypeMiddleware`).
     public static let requestBodyTypes: [String: String] = [
@@ -44,7 +55,7 @@ public enum NexudusSurface {
         try NexudusAPI(store: store, tokens: tokens).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/")!,
             configuration: .surfaces,
-            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
+            middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             tokenPath: [.post],

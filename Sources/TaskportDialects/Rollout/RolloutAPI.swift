@@ -20,6 +20,18 @@ public enum RolloutSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The media types of each operation's successful answer, as the OpenAPI document lists them
+    /// (`AcceptableAnswerMiddleware`).
+    public static let answerTypes: [String: [String]] = {
+        let task = ["application/json", "multipart/form-data", "text/plain"]
+        return [
+            Operations.GetTasks.id: ["application/json"],
+            Operations.PostTasks.id: task,
+            Operations.GetTasksId.id: task,
+            Operations.PutTasksId.id: task,
+        ]
+    }()
+
     /// The first media type of each operation's request body, as the OpenAPI document lists them
     /// (`FirstMediaTypeMiddleware`).
     public static let requestBodyTypes: [String: String] = [
@@ -41,7 +53,7 @@ public enum RolloutSurface {
         try RolloutAPI(store: store, views: views).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/api")!,
             configuration: .surfaces,
-            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
+            middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/api/tasks": [.get, .post],

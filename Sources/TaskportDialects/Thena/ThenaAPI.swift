@@ -21,6 +21,15 @@ public enum ThenaSurface {
         try OpenAPIDocument.text(in: .module)
     }
 
+    /// The media types of each operation's successful answer, as the OpenAPI document lists them
+    /// (`AcceptableAnswerMiddleware`).
+    public static let answerTypes: [String: [String]] = [
+        Operations.PostV1AccountsTasks.id: ["application/json"],
+        Operations.GetV1AccountsTasks.id: ["application/json"],
+        Operations.GetV1AccountsTasksTaskId.id: ["application/json"],
+        Operations.PutV1AccountsTasksTaskId.id: ["application/json"],
+    ]
+
     /// The first media type of each operation's request body, as the OpenAPI document lists them
     /// (`FirstMediaTypeMiddleware`).
     public static let requestBodyTypes: [String: String] = [
@@ -39,7 +48,7 @@ public enum ThenaSurface {
         try ThenaAPI(store: store).registerHandlers(
             on: BufferedTransport(group), serverURL: URL(string: "/")!,
             configuration: .surfaces,
-            middlewares: [FirstMediaTypeMiddleware(requestBodyTypes)]
+            middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
         group.refuseOtherMethods([
             "/v1/accounts/tasks": [.get, .post],
