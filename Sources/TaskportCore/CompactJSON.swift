@@ -4,13 +4,18 @@ extension JSONValue {
     /// fractional number, whose text only the encoder writes. Every write stores a task's changes
     /// as JSON: through `JSONEncoder` that cost about 35,000 instructions.
     public var compactText: String? {
+        compactBytes.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `compactText` as UTF-8 bytes.
+    public var compactBytes: [UInt8]? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128)
         guard write(to: &bytes) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
-    private func write(to bytes: inout [UInt8]) -> Bool {
+    func write(to bytes: inout [UInt8]) -> Bool {
         switch self {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
@@ -36,6 +41,85 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "}"))
         }
         return true
+    }
+}
+
+/// One JSON object written member by member as compact bytes, as `JSONEncoder` with `StoredJSON`'s
+/// options writes it, for a shape whose members are known in advance. The encoder sorts members
+/// by their names' UTF-8 bytes; the caller gives them in that order, and a test holds each shape
+/// written this way to the encoder's text. Nothing is sorted, hashed or built on the way.
+public struct CompactJSONObject {
+    private var bytes: [UInt8]
+    private var empty = true
+    /// Set when a member holds what only the encoder writes (a fractional number).
+    private var incomplete = false
+
+    public init(capacity: Int = 1_024) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    /// The object's text, or nil when a member holds what only the encoder writes.
+    public consuming func finish() -> [UInt8]? {
+        guard !incomplete else { return nil }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// `name` must need no escaping: the shapes written this way name their members in ASCII letters.
+    private mutating func key(_ name: StaticString) {
+        if !empty { bytes.append(UInt8(ascii: ",")) }
+        empty = false
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// `value`, or `null` when there is none.
+    public mutating func member(_ name: StaticString, _ value: String?) {
+        key(name)
+        if let value { JSONText.appendString(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+    }
+
+    public mutating func member(_ name: StaticString, _ value: Int64) {
+        key(name)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// `strings` as an array.
+    public mutating func member(_ name: StaticString, strings: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, string) in strings.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendString(string, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `object` with its members sorted, as the encoder sorts them.
+    public mutating func member(_ name: StaticString, json object: JSONObject) {
+        key(name)
+        if !JSONValue.object(object).write(to: &bytes) { incomplete = true }
+    }
+
+    /// A nested object, its members written by `members` in the encoder's order.
+    public mutating func member(_ name: StaticString, object members: (inout CompactJSONObject) -> Void) {
+        key(name)
+        var nested = CompactJSONObject(capacity: 128)
+        members(&nested)
+        guard let text = nested.finish() else {
+            incomplete = true
+            return
+        }
+        bytes.append(contentsOf: text)
     }
 }
 

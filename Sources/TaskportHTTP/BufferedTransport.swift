@@ -12,11 +12,15 @@ public import OpenAPIRuntime
 /// (`bench/README.md`). This transport gives the handler the request's buffer as the body, and
 /// writes an answer of known length as one buffer. An answer whose length is not known beforehand
 /// (a multipart body) is still streamed as the generated code yields it.
+///
+/// An operation may also have a shortcut (`OperationShortcut`), tried first for each request.
 public struct BufferedTransport<Router: RouterMethods>: ServerTransport {
     let router: Router
+    let shortcuts: [OperationShortcut]
 
-    public init(_ router: Router) {
+    public init(_ router: Router, shortcuts: [OperationShortcut] = []) {
         self.router = router
+        self.shortcuts = shortcuts
     }
 
     public func register(
@@ -24,9 +28,13 @@ public struct BufferedTransport<Router: RouterMethods>: ServerTransport {
         method: HTTPRequest.Method,
         path: String
     ) throws {
+        let shortcut = shortcuts.first { $0.method == method && $0.path == path }
         router.on(RouterPath(path), method: method) { request, context in
             var request = request
             let bytes = try await BodyLimit.read(&request)
+            if let shortcut, let response = try await shortcut.answer(request.head, bytes, context.parameters) {
+                return response
+            }
             let body = HTTPBody(bytes.readableBytesView)
             let (response, answer) = try await handler(request.head, body, Self.metadata(context.parameters))
             return try await Self.response(response, answer)
@@ -54,6 +62,31 @@ public struct BufferedTransport<Router: RouterMethods>: ServerTransport {
         }
         let bytes = try await ArraySlice<UInt8>(collecting: body, upTo: count)
         return Response(status: response.status, headers: response.headerFields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// A hand-written way through one operation, for the requests whose answer it can show to be the
+/// generated code's: the generated code decodes each request through the OpenAPI runtime's general
+/// conversions (URI coding of every parameter, media-type parsing, `Accept` negotiation) and
+/// writes each answer with `JSONEncoder`, which builds, sorts and writes a tree of the value.
+///
+/// `answer` returns nil, before acting on anything, for a request it does not take; that request
+/// goes to the generated code as if there were no shortcut. A request it takes must be one the
+/// generated code would decode to the same input, and its answer the one the generated code
+/// would write for the handler's output: the same status, header fields and bytes.
+public struct OperationShortcut: Sendable {
+    let method: HTTPRequest.Method
+    /// The path as the generated code registers it: the server's prefix and the document's path.
+    let path: String
+    let answer: @Sendable (HTTPRequest, ByteBuffer, Parameters) async throws -> Response?
+
+    public init(
+        _ method: HTTPRequest.Method, _ path: String,
+        answer: @escaping @Sendable (_ head: HTTPRequest, _ body: ByteBuffer, _ parameters: Parameters) async throws -> Response?
+    ) {
+        self.method = method
+        self.path = path
+        self.answer = answer
     }
 }
 

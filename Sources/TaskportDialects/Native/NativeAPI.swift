@@ -76,8 +76,9 @@ public enum NativeSurface {
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag, .location]))
             .add(middleware: APIKeyAuthenticator(directory: store, location: .bearer))
             .add(middleware: RequestBodyMiddleware())
-        try NativeAPI(store: store, testing: testing).registerHandlers(
-            on: BufferedTransport(group), serverURL: Servers.Server1.url(),
+        let api = NativeAPI(store: store, testing: testing)
+        try api.registerHandlers(
+            on: BufferedTransport(group, shortcuts: [api.patchTaskShortcut]), serverURL: Servers.Server1.url(),
             configuration: .surfaces,
             middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )

@@ -57,6 +57,52 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     }
 }
 
+extension NativeTask {
+    /// The task's JSON, byte for byte as the generated code's encoder writes it (members in its
+    /// sorted order), written straight as bytes; nil when only the encoder can write it (a
+    /// fractional number in `metadata`).
+    package func compactJSON() -> [UInt8]? {
+        let task = record.content
+        var object = CompactJSONObject()
+        object.member("activityId", task.activityID?.lowercasedText)
+        object.member("assignedById", task.assignedByID?.lowercasedText)
+        if let assignee = task.assignee {
+            object.member("assignee") { nested in
+                nested.member("id", assignee.id.lowercasedText)
+                nested.member("type", assignee.kind.rawValue)
+            }
+        } else {
+            object.member("assignee", nil)
+        }
+        object.member("assignmentComment", task.assignmentComment)
+        object.member("attachments", strings: task.attachments)
+        object.member("completed", task.completed)
+        object.member("createdAt", record.createdAt.rfc3339)
+        object.member("creatorId", record.creatorID?.lowercasedText)
+        object.member("dueAt", task.dueAt?.rfc3339)
+        object.member("externalId", task.externalID)
+        object.member("id", record.id.lowercasedText)
+        object.member("listItemId", task.listItemID)
+        object.member("metadata", json: task.metadata)
+        object.member("notes", task.notes)
+        object.member("notifyByEmail", task.notifyByEmail)
+        object.member("number", record.number)
+        object.member("priority", task.priority)
+        object.member("reminded", task.reminded)
+        object.member("responsibleId", task.responsibleID?.lowercasedText)
+        object.member("scopeId", task.scopeID)
+        object.member("status", task.status)
+        object.member("subjectId", task.subjectID)
+        object.member("timeZone", task.timeZone)
+        object.member("title", task.title)
+        object.member("type", task.type)
+        object.member("updatedAt", record.updatedAt.rfc3339)
+        object.member("version", record.version)
+        object.member("visibleToEveryone", task.visibleToEveryone)
+        return object.finish()
+    }
+}
+
 /// `{"type": "user" | "team", "id": "<uuid>"}`.
 struct NativeAssignee: Codable {
     var type: Assignee.Kind

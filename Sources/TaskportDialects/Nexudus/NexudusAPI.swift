@@ -52,8 +52,9 @@ public enum NexudusSurface {
             .add(middleware: GeneratedHeaderDecodingMiddleware([.eTag]))
             .add(middleware: NexudusAuthenticator(directory: store, tokens: tokens))
             .add(middleware: RequestBodyMiddleware())
-        try NexudusAPI(store: store, tokens: tokens).registerHandlers(
-            on: BufferedTransport(group), serverURL: URL(string: "/")!,
+        let api = NexudusAPI(store: store, tokens: tokens)
+        try api.registerHandlers(
+            on: BufferedTransport(group, shortcuts: [api.updateTaskShortcut]), serverURL: URL(string: "/")!,
             configuration: .surfaces,
             middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )

@@ -50,8 +50,9 @@ public enum RolloutSurface {
             .add(middleware: RolloutAuthenticator(directory: store, tokens: tokens))
             .add(middleware: RequestBodyMiddleware(alsoJSON: ["text/plain"]))
             .add(middleware: RolloutNullMembers())
-        try RolloutAPI(store: store, views: views).registerHandlers(
-            on: BufferedTransport(group), serverURL: URL(string: "/api")!,
+        let api = RolloutAPI(store: store, views: views)
+        try api.registerHandlers(
+            on: BufferedTransport(group, shortcuts: [api.putTaskShortcut]), serverURL: URL(string: "/api")!,
             configuration: .surfaces,
             middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )

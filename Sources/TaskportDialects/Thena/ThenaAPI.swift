@@ -45,8 +45,9 @@ public enum ThenaSurface {
             .add(middleware: APIKeyAuthenticator(directory: store, location: .header(HTTPField.Name("x-api-key")!)))
             .add(middleware: ThenaMissingTaskID())
             .add(middleware: RequestBodyMiddleware())
-        try ThenaAPI(store: store).registerHandlers(
-            on: BufferedTransport(group), serverURL: URL(string: "/")!,
+        let api = ThenaAPI(store: store)
+        try api.registerHandlers(
+            on: BufferedTransport(group, shortcuts: [api.putTaskShortcut]), serverURL: URL(string: "/")!,
             configuration: .surfaces,
             middlewares: [AcceptableAnswerMiddleware(answerTypes), FirstMediaTypeMiddleware(requestBodyTypes)]
         )
