@@ -24,6 +24,15 @@ import Testing
         }
     }
 
+    @Test func namesAreOrderedByTheirUTF8Bytes() {
+        let names = Self.texts + ["a", "aa", "ab", "B", "b", "_", "é", "e", "z\u{0}", "z", "\u{FFFF}", "\u{10000}", String(repeating: "k", count: 40)]
+        for a in names {
+            for b in names {
+                #expect(JSONText.precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(Array(a.utf8)) \(Array(b.utf8))")
+            }
+        }
+    }
+
     @Test func nestedValuesAndMemberOrder() throws {
         let value: JSONValue = .object([
             "b": .integer(Int64.max), "B": .integer(Int64.min), "a": .null, "_": .bool(true), "é": .bool(false), "Z": .array([]),
