@@ -110,6 +110,30 @@ public struct CompactJSONObject {
         if !JSONValue.object(object).write(to: &bytes) { incomplete = true }
     }
 
+    /// `value`, under a name known only at run time (escaped as the encoder escapes it).
+    public mutating func member(_ name: String, json value: JSONValue) {
+        key(name)
+        if !value.write(to: &bytes) { incomplete = true }
+    }
+
+    /// JSON text written already (by another `CompactJSONObject`, say), under a name known only at run time.
+    public mutating func member(_ name: String, written: [UInt8]) {
+        key(name)
+        bytes.append(contentsOf: written)
+    }
+
+    /// Whether the member named `a` comes before the one named `b` in the encoder's order.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        JSONText.precedes(a, b)
+    }
+
+    private mutating func key(_ name: String) {
+        if !empty { bytes.append(UInt8(ascii: ",")) }
+        empty = false
+        JSONText.appendString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
     /// A nested object, its members written by `members` in the encoder's order.
     public mutating func member(_ name: StaticString, object members: (inout CompactJSONObject) -> Void) {
         key(name)
@@ -121,6 +145,12 @@ public struct CompactJSONObject {
         }
         bytes.append(contentsOf: text)
     }
+}
+
+/// A shape that writes its own JSON as `CompactJSONObject` does: byte for byte what the encoder
+/// writes for it, or nil when only the encoder can.
+public protocol CompactJSONWriting {
+    func compactJSON() -> [UInt8]?
 }
 
 /// JSON text written as bytes, shared by the compact writer and the journal's headers.

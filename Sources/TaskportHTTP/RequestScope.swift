@@ -76,6 +76,14 @@ public struct TaskRendering: Encodable, Hashable, Sendable {
         try shape.encode(to: encoder)
     }
 
+    /// The rendering's compact JSON text, as `JSONEncoder` with the surfaces' options writes it: by
+    /// the shape itself when it can (`CompactJSONWriting`), else through `JSONValue`; nil when only
+    /// the encoder can write it.
+    public func compactJSON() throws -> [UInt8]? {
+        if let writing = shape as? any CompactJSONWriting { return writing.compactJSON() }
+        return try JSONValue.encoding(shape).compactBytes
+    }
+
     /// The rendering as a JSON value, as `JSONEncoder` would write it.
     public func json() throws -> JSONValue {
         try JSONValue.encoding(shape)

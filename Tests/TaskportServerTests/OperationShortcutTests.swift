@@ -7,6 +7,7 @@ import NIOCore
 import TaskportCore
 import TaskportHTTP
 import Testing
+@testable import ThenaDialect
 
 /// A shortcut answers exactly as the generated code would: it reads each part of a request as the
 /// runtime reads it, writes the answer's bytes as the encoder writes them, and leaves every
@@ -73,6 +74,41 @@ struct OperationShortcutTests {
         #expect(NativeTask(Self.record(fractional)).compactJSON() == nil)
     }
 
+    @Test func aThenaTaskIsWrittenByteForByteAsTheEncoderWritesIt() async throws {
+        let tenant = UUID()
+        let account = Account(id: UUID(), tenantID: tenant, name: "Acme \"/\" Corp")
+        let attributes = [
+            TaskAttribute(id: UUID(), tenantID: tenant, kind: .type, value: "Call", configuration: ["color": "#1565c0", "Z": .array([.null])]),
+            TaskAttribute(id: UUID(), tenantID: tenant, kind: .status, value: "Open", configuration: [:]),
+        ]
+        let context = ThenaContext(attributes: attributes, accounts: [account.id: account], creators: [:])
+        var tasks: [TaskContent] = [TaskContent(title: "Only a title")]
+        for text in Self.texts {
+            var content = TaskContent(title: text)
+            content.notes = text
+            content.type = "call"
+            content.status = text
+            content.priority = "High"
+            content.subjectID = tasks.count % 2 == 0 ? account.id.lowercasedText : text
+            content.activityID = UUID()
+            content.assignee = Assignee(.team, UUID())
+            content.attachments = [text, "https://example.com/a"]
+            content.metadata = [text: .string(text), "b": .object(["B": .integer(-1)])]
+            tasks.append(content)
+        }
+        for content in tasks {
+            let task = ThenaTask(Self.record(content), context: context)
+            let written = try #require(task.compactJSON())
+            var fields = HTTPFields()
+            let body = try Converter(configuration: .surfaces).setResponseBodyAsJSON(task, headerFields: &fields, contentType: "application/json")
+            let encoded = Array(try await ArraySlice<UInt8>(collecting: body, upTo: .max))
+            #expect(written == encoded, "\(String(decoding: written, as: UTF8.self))")
+        }
+        var fractional = TaskContent(title: "x")
+        fractional.metadata = ["n": .number(0.5)]
+        #expect(ThenaTask(Self.record(fractional), context: context).compactJSON() == nil)
+    }
+
     /// Every reading `ShortcutRequest` makes, where it makes one, is the runtime's reading.
     @Test func eachPartOfARequestIsReadAsTheRuntimeReadsIt() throws {
         let converter = Converter(configuration: .surfaces)
@@ -114,8 +150,8 @@ struct OperationShortcutTests {
         for value in accepts {
             var fields = HTTPFields()
             for field in value { fields.append(HTTPField(name: .accept, value: field)) }
-            let runtime: [AcceptHeaderContentType<Operations.PatchTask.AcceptableContentType>]? = try? converter.extractAcceptHeaderIfPresent(in: fields)
-            if let read: [AcceptHeaderContentType<Operations.PatchTask.AcceptableContentType>] = ShortcutRequest.accept(fields, answeringIn: "application/json") {
+            let runtime: [AcceptHeaderContentType<NativeDialect.Operations.PatchTask.AcceptableContentType>]? = try? converter.extractAcceptHeaderIfPresent(in: fields)
+            if let read: [AcceptHeaderContentType<NativeDialect.Operations.PatchTask.AcceptableContentType>] = ShortcutRequest.accept(fields, answeringIn: "application/json") {
                 taken += 1
                 #expect(read == runtime, "Accept \(value)")
                 // And the answer passes the runtime's check of `Accept`.

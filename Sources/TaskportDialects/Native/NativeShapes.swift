@@ -57,7 +57,7 @@ package struct NativeTask: Encodable, Hashable, Sendable {
     }
 }
 
-extension NativeTask {
+extension NativeTask: CompactJSONWriting {
     /// The task's JSON, byte for byte as the generated code's encoder writes it (members in its
     /// sorted order), written straight as bytes; nil when only the encoder can write it (a
     /// fractional number in `metadata`).

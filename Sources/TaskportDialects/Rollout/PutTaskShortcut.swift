@@ -6,9 +6,9 @@ import TaskportHTTP
 extension RolloutAPI {
     /// `PUT /api/tasks/{id}`, Rollout's update, without the generated code, for a JSON body in the
     /// plain form clients send (`ShortcutRequest.json`): the handler is the generated code's
-    /// (`putTasksId`), which answers such a request in JSON, written by `JSONValue`'s compact
-    /// writer. Any other request (`text/plain` or `multipart/form-data` bodies, another `Accept`)
-    /// goes to the generated code.
+    /// (`putTasksId`), which answers such a request in JSON, written by `RolloutTask.compactJSON`.
+    /// Any other request (`text/plain` or `multipart/form-data` bodies, another `Accept`) goes to
+    /// the generated code.
     var putTaskShortcut: OperationShortcut {
         OperationShortcut(.put, "/api/tasks/{id}") { head, body, parameters in
             guard let id = parameters.get("id").flatMap(ShortcutRequest.pathText),
@@ -21,7 +21,7 @@ extension RolloutAPI {
             guard case .ok(let ok) = try await putTasksId(input), case .json(let task) = ok.body else {
                 throw UnexpectedOutput(operation: Operations.PutTasksId.id)
             }
-            return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task)
+            return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task, written: task.compactJSON())
         }
     }
 }

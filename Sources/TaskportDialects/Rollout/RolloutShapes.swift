@@ -58,6 +58,29 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
         }
     }
 
+    /// The task's JSON, byte for byte as the encoder writes it, with each rendering in `original`
+    /// written by its shape where it can (`TaskRendering.compactJSON`); nil when only the encoder
+    /// can write some of it.
+    func compactJSON() throws -> [UInt8]? {
+        var renderings: [(surface: String, json: [UInt8])] = []
+        for (surface, rendering) in original {
+            guard let json = try rendering.compactJSON() else { return nil }
+            renderings.append((surface, json))
+        }
+        var originals = CompactJSONObject(capacity: 8_192)
+        for (surface, json) in renderings.sorted(by: { CompactJSONObject.precedes($0.surface, $1.surface) }) {
+            originals.member(surface, written: json)
+        }
+        guard let originalJSON = originals.finish() else { return nil }
+        var object = CompactJSONObject(capacity: originalJSON.count + 1_024)
+        let written = members.map { (name: $0.key.rawValue, json: $0.value, text: nil as [UInt8]?) }
+            + [(name: CodingKeys.original.rawValue, json: JSONValue.null, text: originalJSON)]
+        for member in written.sorted(by: { CompactJSONObject.precedes($0.name, $1.name) }) {
+            if let text = member.text { object.member(member.name, written: text) } else { object.member(member.name, json: member.json) }
+        }
+        return object.finish()
+    }
+
     /// The task as `multipart/form-data`: one part per member. Strings and booleans are
     /// `text/plain` parts; `null` is an empty part; `originalIds` and `original` are JSON parts.
     func multipartParts() throws -> [MultipartRawPart] {

@@ -6,7 +6,8 @@ import TaskportHTTP
 extension ThenaAPI {
     /// `PUT /v1/accounts/tasks/{taskId}`, Thena's update, without the generated code, for requests
     /// in the plain form clients send (`ShortcutRequest.json`): the handler is the generated
-    /// code's (`putV1AccountsTasksTaskId`), the answer written by `JSONValue`'s compact writer.
+    /// code's (`putV1AccountsTasksTaskId`), the answer written straight from the task
+    /// (`ThenaTask.compactJSON`).
     /// Any other request goes to the generated code.
     var putTaskShortcut: OperationShortcut {
         OperationShortcut(.put, "/v1/accounts/tasks/{taskId}") { head, body, parameters in
@@ -24,7 +25,7 @@ extension ThenaAPI {
                 throw UnexpectedOutput(operation: Operations.PutV1AccountsTasksTaskId.id)
             }
             switch ok.body {
-            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task)
+            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task, written: task.compactJSON())
             }
         }
     }

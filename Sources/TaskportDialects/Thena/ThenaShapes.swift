@@ -98,41 +98,100 @@ struct ThenaContext: Sendable {
 
 /// `AccountTaskResponseDto`: every member present; text Taskport has no value for is `""`,
 /// a configuration it has none for is `{}`.
-package struct ThenaTask: Encodable, Hashable, Sendable {
-    let members: JSONObject
+package struct ThenaTask: Encodable, Hashable, Sendable, CompactJSONWriting {
+    /// A task attribute as Thena shows it: its value, id and configuration.
+    struct Attribute: Hashable, Sendable {
+        var value: String
+        var id: String
+        var configuration: JSONObject
+    }
+
+    let record: TaskRecord
+    let account: String
+    let creator: String
+    let creatorEmail: String
+    let type: Attribute
+    let status: Attribute
+    let priority: Attribute
 
     init(_ record: TaskRecord, context: ThenaContext) {
+        self.record = record
         let task = record.content
-        let account = task.subjectID.flatMap { UUID(text: $0) }.flatMap { context.accounts[$0] }
+        account = task.subjectID.flatMap { UUID(text: $0) }.flatMap { context.accounts[$0]?.name } ?? ""
         let creator = record.creatorID.flatMap { context.creators[$0] }
+        self.creator = creator?.name ?? ""
+        creatorEmail = creator?.email ?? ""
+        func shown(_ kind: TaskAttribute.Kind, _ value: String?) -> Attribute {
+            let attribute = context.attribute(kind, value)
+            return Attribute(value: attribute?.value ?? value ?? "", id: attribute?.id.lowercasedText ?? "", configuration: attribute?.configuration ?? [:])
+        }
+        type = shown(.type, task.type)
+        status = shown(.status, task.status)
+        priority = shown(.priority, task.priority)
+    }
+
+    /// Every member, as the encoder writes them (sorted).
+    var members: JSONObject {
+        let task = record.content
         var members: JSONObject = [
             "id": .string(record.id.lowercasedText),
             "accountId": .string(task.subjectID ?? ""),
-            "account": .string(account?.name ?? ""),
+            "account": .string(account),
             "activityId": .string(task.activityID?.lowercasedText ?? ""),
             "title": .string(task.title),
             "description": .string(task.notes ?? ""),
             "assigneeId": .string(task.assignee?.id.lowercasedText ?? ""),
             "attachments": JSONValue(task.attachments),
             "isActive": .bool(true),
-            "creator": .string(creator?.name ?? ""),
+            "creator": .string(creator),
             "creatorId": .string(record.creatorID?.lowercasedText ?? ""),
-            "creatorEmail": .string(creator?.email ?? ""),
+            "creatorEmail": .string(creatorEmail),
             "createdAt": .string(record.createdAt.rfc3339),
             "updatedAt": .string(record.updatedAt.rfc3339),
             "metadata": .object(task.metadata),
         ]
-        for (kind, value) in [(TaskAttribute.Kind.type, task.type), (.status, task.status), (.priority, task.priority)] {
-            let attribute = context.attribute(kind, value)
-            members[kind.rawValue] = .string(attribute?.value ?? value ?? "")
-            members[kind.rawValue + "Id"] = .string(attribute?.id.lowercasedText ?? "")
-            members[kind.rawValue + "Configuration"] = .object(attribute?.configuration ?? [:])
+        for (kind, attribute) in [(TaskAttribute.Kind.type, type), (.status, status), (.priority, priority)] {
+            members[kind.rawValue] = .string(attribute.value)
+            members[kind.rawValue + "Id"] = .string(attribute.id)
+            members[kind.rawValue + "Configuration"] = .object(attribute.configuration)
         }
-        self.members = members
+        return members
     }
 
     package func encode(to encoder: any Encoder) throws {
         try JSONValue.object(members).encode(to: encoder)
+    }
+
+    /// `members` as the encoder writes them, written straight as bytes in its sorted order; nil
+    /// when only the encoder can write it (a fractional number in `metadata` or a configuration).
+    package func compactJSON() -> [UInt8]? {
+        let task = record.content
+        var object = CompactJSONObject()
+        object.member("account", account)
+        object.member("accountId", task.subjectID ?? "")
+        object.member("activityId", task.activityID?.lowercasedText ?? "")
+        object.member("assigneeId", task.assignee?.id.lowercasedText ?? "")
+        object.member("attachments", strings: task.attachments)
+        object.member("createdAt", record.createdAt.rfc3339)
+        object.member("creator", creator)
+        object.member("creatorEmail", creatorEmail)
+        object.member("creatorId", record.creatorID?.lowercasedText ?? "")
+        object.member("description", task.notes ?? "")
+        object.member("id", record.id.lowercasedText)
+        object.member("isActive", true)
+        object.member("metadata", json: task.metadata)
+        object.member("priority", priority.value)
+        object.member("priorityConfiguration", json: priority.configuration)
+        object.member("priorityId", priority.id)
+        object.member("status", status.value)
+        object.member("statusConfiguration", json: status.configuration)
+        object.member("statusId", status.id)
+        object.member("title", task.title)
+        object.member("type", type.value)
+        object.member("typeConfiguration", json: type.configuration)
+        object.member("typeId", type.id)
+        object.member("updatedAt", record.updatedAt.rfc3339)
+        return object.finish()
     }
 }
 
