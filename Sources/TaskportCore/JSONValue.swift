@@ -127,6 +127,11 @@ public enum StoredJSON {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// The stored text of `value` as UTF-8 bytes.
+    public static func bytes(_ value: some Encodable) throws -> [UInt8] {
+        Array(try encoder.encode(value))
+    }
+
     public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }

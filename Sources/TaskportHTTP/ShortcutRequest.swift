@@ -90,15 +90,10 @@ public enum ShortcutAnswer {
         var headers = HTTPFields()
         if let eTag { headers[.eTag] = eTag }
         headers[.contentType] = "application/json; charset=utf-8"
-        let bytes = try written ?? JSONValue.encoding(value).compactBytes ?? Array(encoder.encode(value))
+        // `StoredJSON`'s encoder has the surfaces' options (`Configuration.surfaces`).
+        let bytes = try written ?? JSONValue.encoding(value).compactBytes ?? StoredJSON.bytes(value)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
 /// A handler's output that its shortcut does not write (one the handler never gives for the
