@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+@testable import MaxsightDialect
 @testable import NativeDialect
+@testable import NexudusDialect
 import NIOCore
 @_spi(Generated) import OpenAPIRuntime
 import TaskportCore
@@ -107,6 +109,67 @@ struct OperationShortcutTests {
         var fractional = TaskContent(title: "x")
         fractional.metadata = ["n": .number(0.5)]
         #expect(ThenaTask(Self.record(fractional), context: context).compactJSON() == nil)
+    }
+
+    /// What the runtime's conversion writes for `value`, with the surfaces' options.
+    static func converted(_ value: some Encodable) async throws -> [UInt8] {
+        var fields = HTTPFields()
+        let body = try Converter(configuration: .surfaces).setResponseBodyAsJSON(value, headerFields: &fields, contentType: "application/json")
+        return Array(try await ArraySlice<UInt8>(collecting: body, upTo: .max))
+    }
+
+    /// Tasks with every member the vendor shapes show, in varied forms, and one with a title alone.
+    static var variedRecords: [TaskRecord] {
+        var records = [Self.record(TaskContent(title: "Only a title"))]
+        for (index, text) in Self.texts.enumerated() {
+            var content = TaskContent(title: text)
+            content.notes = index % 4 == 0 ? nil : text
+            content.status = index % 3 == 0 ? nil : text
+            content.completed = index % 2 == 0
+            content.dueAt = index % 5 == 0 ? nil : Timestamp(microseconds: Int64(index) * 86_400_000_123)
+            content.timeZone = index % 3 == 0 ? "Asia/Kolkata" : nil
+            content.subjectID = index % 2 == 0 ? text : nil
+            content.scopeID = index % 3 == 1 ? "scope/\(text)" : nil
+            content.assignee = index % 3 == 2 ? nil : Assignee(index % 2 == 0 ? .user : .team, UUID())
+            content.assignedByID = index % 2 == 0 ? UUID() : nil
+            content.assignmentComment = index % 2 == 1 ? text : nil
+            content.responsibleID = UUID()
+            content.metadata = [text: .string(text), "B": .integer(Int64.max), "b": .array([.null, .bool(false), .object(["y": .integer(0)])])]
+            content.notifyByEmail = index % 2 == 1
+            content.reminded = index % 5 == 0
+            content.visibleToEveryone = index % 3 == 0
+            content.listItemID = index % 2 == 0 ? text : nil
+            content.externalID = index % 2 == 1 ? "ext-\(text)" : nil
+            var record = Self.record(content, number: Int64(index + 1) * 1_000_003, version: Int64(index + 1))
+            record.updatedBy = index % 2 == 0 ? text : nil
+            records.append(record)
+        }
+        return records
+    }
+
+    @Test func nexudusAndMaxsightShapesAreWrittenByteForByteAsTheEncoderWritesThem() async throws {
+        let tenant = UUID()
+        var references = NexudusReferences()
+        for (index, text) in Self.texts.enumerated() where index % 2 == 0 {
+            references.customers[text] = Int64(index) * 77
+            let zone = index % 4 == 0 ? "America/New_York" : "Not/AZone"
+            references.businesses["scope/\(text)"] = Business(id: UUID(), tenantID: tenant, name: text, timeZone: zone, number: Int64(index + 1))
+        }
+        for record in Self.variedRecords {
+            if let responsible = record.content.responsibleID, record.number % 3 == 0 { references.users[responsible] = record.number }
+            let nexudus = NexudusTask(record, references)
+            let written = try #require(nexudus.compactJSON())
+            #expect(written == (try await Self.converted(nexudus)), "\(String(decoding: written, as: UTF8.self))")
+            let maxsight = MaxsightTask(record)
+            let maxsightWritten = try #require(maxsight.compactJSON())
+            #expect(maxsightWritten == (try await Self.converted(maxsight)), "\(String(decoding: maxsightWritten, as: UTF8.self))")
+            let result = NexudusActionResult(message: "Task \"\(record.content.title)\" updated", id: record.number, updatedOn: record.updatedAt, updatedBy: record.updatedBy ?? "")
+            let resultWritten = try #require(result.compactJSON())
+            #expect(resultWritten == (try await Self.converted(result)), "\(String(decoding: resultWritten, as: UTF8.self))")
+        }
+        var fractional = TaskContent(title: "x")
+        fractional.metadata = ["n": .number(2.25)]
+        #expect(MaxsightTask(Self.record(fractional)).compactJSON() == nil)
     }
 
     /// Every reading `ShortcutRequest` makes, where it makes one, is the runtime's reading.

@@ -53,6 +53,43 @@ package struct MaxsightTask: Encodable, Hashable, Sendable {
     }
 }
 
+extension MaxsightTask: CompactJSONWriting {
+    /// The task's JSON, byte for byte as the encoder writes it (members in its sorted order),
+    /// written straight as bytes; nil when only the encoder can write it (a fractional number in
+    /// `custom_metadata`).
+    package func compactJSON() -> [UInt8]? {
+        let task = record.content
+        var object = CompactJSONObject()
+        object.member("assessment_id", nil)
+        object.member("assessment_template_id", nil)
+        if let assignee = task.assignee {
+            object.member("assignment") { assignment in
+                assignment.member("assigned_by_id", task.assignedByID?.lowercasedText)
+                assignment.member("assigned_to_id", assignee.id.lowercasedText)
+                assignment.member("assigned_to_type", assignee.kind == .user ? "USER" : "TEAM")
+                assignment.member("assignment_comment", task.assignmentComment)
+            }
+        } else {
+            object.member("assignment", nil)
+        }
+        object.member("c_name", task.title)
+        object.member("created_at", record.createdAt.rfc3339)
+        object.member("custom_metadata", json: task.metadata)
+        object.member("data_version", record.version - 1)
+        object.member("entity_id", task.subjectID)
+        object.member("id", record.id.lowercasedText)
+        object.member("institution_id", task.scopeID)
+        object.member("locked_at", nil)
+        object.member("microfrontend_id", nil)
+        object.member("name", nil)
+        object.member("status", Self.status(of: task))
+        object.member("step_name", nil)
+        object.member("updated_at", record.updatedAt.rfc3339)
+        object.member("workflow_instance_id", nil)
+        return object.finish()
+    }
+}
+
 /// One page of tasks: `data` and `next_cursor`.
 package typealias MaxsightTaskList = CursorPage<MaxsightTask>
 

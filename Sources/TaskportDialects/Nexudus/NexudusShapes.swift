@@ -91,6 +91,35 @@ package struct NexudusTask: Encodable, Hashable, Sendable {
     }
 }
 
+extension NexudusTask: CompactJSONWriting {
+    /// The record's JSON, byte for byte as the encoder writes it (members in its sorted order),
+    /// written straight as bytes. Every member is text, a number or a flag, so it never needs the encoder.
+    package func compactJSON() -> [UInt8]? {
+        let task = record.content
+        var object = CompactJSONObject(capacity: 640)
+        object.member("BusinessId", shownBusinessID)
+        object.member("Completed", task.completed)
+        object.member("CoworkerId", shownCoworkerID)
+        object.member("CreatedOn", record.createdAt.rfc3339Compact)
+        object.member("DisplayToEveryone", task.visibleToEveryone)
+        object.member("DueDate", task.dueAt?.rfc3339Compact)
+        object.member("DueDateLocal", task.dueAt?.wallClock(in: zone))
+        object.member("Id", record.number)
+        object.member("Name", task.title)
+        object.member("Notes", task.notes)
+        object.member("NotifyByEmail", task.notifyByEmail)
+        object.member("Reminded", task.reminded)
+        object.member("ResponsibleId", shownResponsibleID)
+        object.member("SystemId", task.externalID)
+        object.member("TaskItemUniqueId", task.listItemID)
+        object.member("TaskListName", nil)
+        object.member("UniqueId", record.id.lowercasedText)
+        object.member("UpdatedBy", record.updatedBy)
+        object.member("UpdatedOn", record.updatedAt.rfc3339Compact)
+        return object.finish()
+    }
+}
+
 /// One page of CoworkerTasks in the Nexudus list envelope.
 package struct NexudusTaskList: Encodable, Hashable, Sendable {
     let records: [NexudusTask]
@@ -141,6 +170,25 @@ package struct NexudusActionResult: Encodable, Hashable, Sendable {
         try container.encode(updatedBy, forKey: "UpdatedBy")
         try container.encodeNil(forKey: "Errors")
         try container.encode(true, forKey: "WasSuccessful")
+    }
+}
+
+extension NexudusActionResult: CompactJSONWriting {
+    /// The envelope's JSON, byte for byte as the encoder writes it, written straight as bytes.
+    package func compactJSON() -> [UInt8]? {
+        var object = CompactJSONObject(capacity: 256)
+        object.member("Errors", nil)
+        object.member("JavaScript", nil)
+        object.member("Message", message)
+        object.member("OpenInDialog", false)
+        object.member("OpenInWindow", false)
+        object.member("RedirectURL", nil)
+        object.member("Status", 200)
+        object.member("UpdatedBy", updatedBy)
+        object.member("UpdatedOn", updatedOn.rfc3339Compact)
+        object.member("Value") { value in value.member("Id", id) }
+        object.member("WasSuccessful", true)
+        return object.finish()
     }
 }
 
