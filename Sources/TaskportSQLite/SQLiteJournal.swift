@@ -40,20 +40,22 @@ extension SQLiteStore: JournalStore {
     }
 
     public func appendJournal(_ entries: [JournalEntry]) async throws {
-        let rows = entries.map { entry -> StatementArguments in
+        let rows = entries.map { entry -> [DatabaseValue] in
             [
-                entry.tenantID.text, entry.at.microseconds, entry.requestID, entry.surface, entry.method, entry.target, entry.route, entry.status,
-                entry.latencyMicroseconds, entry.credential, entry.userNumber, entry.taskID?.text,
-                JournalEntry.Header.stored(entry.requestHeaders), JournalEntry.Header.stored(entry.responseHeaders),
-                entry.requestBody.text, entry.requestBody.length, (entry.requestBody.truncated ? 1 : 0) | (entry.responseBody.truncated ? 2 : 0),
-                entry.responseBody.text, entry.responseBody.length, entry.fault,
+                entry.tenantID.text.databaseValue, entry.at.microseconds.databaseValue, entry.requestID.databaseValue,
+                entry.surface.databaseValue, entry.method.databaseValue, entry.target.databaseValue, entry.route.databaseValue,
+                entry.status.databaseValue, entry.latencyMicroseconds.databaseValue, entry.credential.databaseValue,
+                entry.userNumber.databaseValue, entry.taskID?.text.databaseValue ?? .null,
+                JournalEntry.Header.stored(entry.requestHeaders).databaseValue, JournalEntry.Header.stored(entry.responseHeaders).databaseValue,
+                entry.requestBody.text.databaseValue, entry.requestBody.length.databaseValue,
+                ((entry.requestBody.truncated ? 1 : 0) | (entry.responseBody.truncated ? 2 : 0)).databaseValue,
+                entry.responseBody.text.databaseValue, entry.responseBody.length.databaseValue, entry.fault.databaseValue,
             ]
         }
         for start in stride(from: 0, to: rows.count, by: Self.journalTransactionRows) {
             let part = rows[start..<min(start + Self.journalTransactionRows, rows.count)]
             try await journalTransaction { db in
-                // Twenty parameters, the two truncation flags sharing one: GRDB binds up to twenty
-                // values in place, and past that copies every string, the bodies most of all.
+                // Twenty parameters, the two truncation flags sharing one.
                 let statement = try db.cachedStatement(
                     sql: """
                         INSERT INTO journal_entries (
@@ -63,7 +65,7 @@ extension SQLiteStore: JournalStore {
                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17 & 1, ?18, ?19, (?17 >> 1) & 1, ?20)
                         """
                 )
-                for arguments in part { try statement.execute(arguments: arguments) }
+                for values in part { try statement.execute(values: values) }
             }
         }
     }

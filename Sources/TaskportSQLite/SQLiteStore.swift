@@ -226,24 +226,22 @@ extension SQLiteStore: TaskStore {
             let record = commit.record
             try Self.checkReferences(of: record.content, changedFrom: current.content, in: mutation.tenantID, db)
             let content = try TaskColumns.values(of: record.content)
-            // The statement's values in one array, made into arguments once: joining arguments
-            // copies them, and GRDB maps `[DatabaseValue]` through a key path it builds per call.
-            var values: [(any DatabaseValueConvertible)?] = [record.version, record.updatedAt.microseconds]
+            var values: [DatabaseValue] = [record.version.databaseValue, record.updatedAt.microseconds.databaseValue]
             values.reserveCapacity(content.count + 6)
             let sql: String
             if commit.action != .deleted, try !TaskColumns.changesKeyedColumn(from: current.content, values: content) {
                 sql = TaskColumns.updateUnkeyed
-                values.append(record.updatedBy)
+                values.append(record.updatedBy.databaseValue)
                 for index in TaskColumns.unkeyed { values.append(content[index]) }
             } else {
                 sql = TaskColumns.update
-                values.append(commit.action == .deleted ? record.updatedAt.microseconds : nil)
-                values.append(record.updatedBy)
-                for value in content { values.append(value) }
+                values.append(commit.action == .deleted ? record.updatedAt.microseconds.databaseValue : .null)
+                values.append(record.updatedBy.databaseValue)
+                values.append(contentsOf: content)
             }
-            values.append(record.number)
-            values.append(current.version)
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+            values.append(record.number.databaseValue)
+            values.append(current.version.databaseValue)
+            try db.cachedStatement(sql: sql).execute(values: values)
             try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
             return record
         }
@@ -333,20 +331,21 @@ extension SQLiteStore: TaskStore {
         try db.cachedStatement(
             sql: "INSERT INTO audit_entries (tenant_id, task_id, version, action, at, actor_id, actor_name, surface, changes, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(
-            arguments: [
-                record.tenantID.text, record.id.text, record.version, commit.action.rawValue,
-                record.updatedAt.microseconds, actor.userID?.text, actor.name, actor.surface,
-                try StoredJSON.encode(commit.changes), comment,
+            values: [
+                record.tenantID.text.databaseValue, record.id.text.databaseValue, record.version.databaseValue,
+                commit.action.rawValue.databaseValue, record.updatedAt.microseconds.databaseValue, actor.userID?.text.databaseValue ?? .null,
+                actor.name.databaseValue, actor.surface.databaseValue, try StoredJSON.encode(commit.changes).databaseValue, comment.databaseValue,
             ]
         )
         for message in outbox + (try webhookMessages(for: commit, actor: actor, db)) {
             try db.cachedStatement(
                 sql: "INSERT INTO outbox_messages (id, tenant_id, task_id, channel, recipient, event, payload, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ).execute(
-                arguments: [
-                    message.id.text, record.tenantID.text, record.id.text, message.channel.rawValue,
-                    message.recipient, message.event, try StoredJSON.encode(message.payload),
-                    record.updatedAt.microseconds, record.updatedAt.microseconds,
+                values: [
+                    message.id.text.databaseValue, record.tenantID.text.databaseValue, record.id.text.databaseValue,
+                    message.channel.rawValue.databaseValue, message.recipient.databaseValue, message.event.databaseValue,
+                    try StoredJSON.encode(message.payload).databaseValue, record.updatedAt.microseconds.databaseValue,
+                    record.updatedAt.microseconds.databaseValue,
                 ]
             )
         }
