@@ -59,18 +59,39 @@ public final class DirectoryCache: Sendable {
     public func value<Value: Sendable>(_ key: Key, load: () async throws -> Value?) async throws -> Value? {
         guard lifetime > .zero else { return try await load() }
         let now = ContinuousClock.now
-        let (cached, generation) = state.withLock { state -> (Value?, UInt64) in
+        let (cached, generation): (Value?, UInt64) = entry(key, at: now)
+        if let cached { return cached }
+        guard let value = try await load() else { return nil }
+        keep(value, under: key, readAt: now, generation: generation)
+        return value
+    }
+
+    /// `value(_:load:)` for a load that does not wait: one made inside a store's transaction.
+    public func value<Value: Sendable>(_ key: Key, reading load: () throws -> Value?) throws -> Value? {
+        guard lifetime > .zero else { return try load() }
+        let now = ContinuousClock.now
+        let (cached, generation): (Value?, UInt64) = entry(key, at: now)
+        if let cached { return cached }
+        guard let value = try load() else { return nil }
+        keep(value, under: key, readAt: now, generation: generation)
+        return value
+    }
+
+    /// The fresh value `key` holds, if any, and the generation it was looked up in.
+    private func entry<Value: Sendable>(_ key: Key, at now: ContinuousClock.Instant) -> (Value?, UInt64) {
+        state.withLock { state -> (Value?, UInt64) in
             guard let entry = state.entries[key], now - entry.readAt < lifetime else { return (nil, state.generation) }
             return (entry.value as? Value, state.generation)
         }
-        if let cached { return cached }
-        guard let value = try await load() else { return nil }
+    }
+
+    /// Keeps `value`, unless something was invalidated since `generation`.
+    private func keep(_ value: some Sendable, under key: Key, readAt now: ContinuousClock.Instant, generation: UInt64) {
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = Entry(value: value, readAt: now)
         }
-        return value
     }
 
     /// Forgets every entry: the store committed a change to something entries are read from.

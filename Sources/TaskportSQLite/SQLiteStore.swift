@@ -70,7 +70,7 @@ public final class SQLiteStore: Sendable {
 /// from, whichever store method (or restore, or import) made the change.
 final class DirectoryChanges: TransactionObserver {
     static let tables: Set<String> = [
-        "tenants", "users", "api_keys", "credentials", "task_attributes", "accounts", "businesses", "activities",
+        "tenants", "users", "api_keys", "credentials", "task_attributes", "accounts", "businesses", "activities", "webhooks",
     ]
 
     let cache: DirectoryCache
@@ -119,7 +119,7 @@ extension SQLiteStore: TaskStore {
                 createdAt: now, updatedAt: now, updatedBy: creation.actor.name
             )
             let commit = TaskCommit(record: record, action: .created, changes: changes)
-            try Self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, db)
+            try self.record(commit, actor: creation.actor, comment: nil, outbox: creation.outbox, db)
             return record
         }
     }
@@ -242,7 +242,7 @@ extension SQLiteStore: TaskStore {
             values.append(record.number.databaseValue)
             values.append(current.version.databaseValue)
             try db.cachedStatement(sql: sql).execute(values: values)
-            try Self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
+            try self.record(commit, actor: mutation.actor, comment: mutation.comment, outbox: mutation.outbox, db)
             return record
         }
     }
@@ -324,7 +324,7 @@ extension SQLiteStore: TaskStore {
     }
 
     /// Writes the audit entry and outbox messages of a change.
-    static func record(
+    func record(
         _ commit: TaskCommit, actor: Actor, comment: String?, outbox: [OutboxMessage], _ db: Database
     ) throws {
         let record = commit.record
@@ -354,12 +354,21 @@ extension SQLiteStore: TaskStore {
 
 extension SQLiteStore {
     /// One message per live webhook of the task's tenant: the event, the task and its changed fields.
-    static func webhookMessages(for commit: TaskCommit, actor: Actor, _ db: Database) throws -> [OutboxMessage] {
+    /// The tenant's webhook ids come from the directory cache, which a change to `webhooks` empties
+    /// when it commits (`DirectoryChanges`), so a webhook added or removed here counts from the next
+    /// write; one another process adds counts within `OtherProcessChanges.interval`.
+    func webhookMessages(for commit: TaskCommit, actor: Actor, _ db: Database) throws -> [OutboxMessage] {
         let record = commit.record
-        let endpoints = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT id FROM webhooks WHERE tenant_id = ? AND deleted_at IS NULL"),
-            arguments: [record.tenantID.text]
-        )
+        let endpoints =
+            try directoryCache.value(
+                .webhooks(tenant: record.tenantID),
+                reading: {
+                    try String.fetchAll(
+                        db.cachedStatement(sql: "SELECT id FROM webhooks WHERE tenant_id = ? AND deleted_at IS NULL"),
+                        arguments: [record.tenantID.text]
+                    )
+                }
+            ) ?? []
         guard !endpoints.isEmpty else { return [] }
         let event = TaskEvent(commit).name
         return endpoints.map { endpoint in

@@ -138,6 +138,32 @@ struct OutboxContractTests {
         #expect(try await f.store.outboxMessages(in: f.tenant.id, state: nil, limit: 10).count == 4)
     }
 
+    /// The tenant's webhooks are kept in the directory cache between writes; adding or removing
+    /// one counts from the very next write all the same.
+    @Test(arguments: StoreBackend.allCases)
+    func aWebhookAddedOrRemovedCountsFromTheNextWrite(_ backend: StoreBackend) async throws {
+        let f = try await Fixture.make(backend)
+        let task = try await f.create("Watched later")
+        func note(_ text: String) async throws {
+            _ = try await f.store.apply(TaskMutation(tenantID: f.tenant.id, task: .id(task.id), kind: .patch(TaskPatch([.notes(text)])), actor: f.actor))
+        }
+        func webhookMessages() async throws -> Int {
+            try await f.store.outboxMessages(in: f.tenant.id, matching: OutboxQuery(channel: .webhook, limit: 100)).count
+        }
+        try await note("before")
+        #expect(try await webhookMessages() == 0)
+        let hook = try await f.store.createWebhook(url: "https://hooks.acme.test/taskport", secret: "0123456789abcdef", in: f.tenant.id)
+        try await note("watched")
+        #expect(try await webhookMessages() == 1)
+        let second = try await f.store.createWebhook(url: "https://hooks.acme.test/second", secret: "0123456789abcdef", in: f.tenant.id)
+        try await note("watched twice")
+        #expect(try await webhookMessages() == 3)
+        #expect(try await f.store.deleteWebhook(hook.id, in: f.tenant.id))
+        #expect(try await f.store.deleteWebhook(second.id, in: f.tenant.id))
+        try await note("after")
+        #expect(try await webhookMessages() == 3)
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func remindersAreOwedOnlyForDueNotifyingUnremindedTasks(_ backend: StoreBackend) async throws {
         let f = try await Fixture.make(backend)
