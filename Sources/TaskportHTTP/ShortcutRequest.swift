@@ -73,10 +73,29 @@ extension ShortcutRequest {
         let fields = head.headerFields
         guard names(fields, firstType: firstType), let ifMatch = headerText(fields, .ifMatch),
             let accept: [AcceptHeaderContentType<Accept>] = self.accept(fields, answeringIn: answerType),
-            let decoded = try? JSONDecoder().decode(Body.self, from: Data(body.readableBytesView))
+            let decoded = decode(Body.self, from: body)
         else { return nil }
         return (ifMatch, accept, decoded)
     }
+
+    /// The body as `JSONDecoder` decodes it: read from plain JSON by the type itself when it can
+    /// (`PlainJSONReadable`), else by the decoder; nil when it does not decode.
+    static func decode<Body: Decodable>(_: Body.Type, from body: ByteBuffer) -> Body? {
+        if let readable = Body.self as? any PlainJSONReadable.Type,
+            let read = body.readableBytesView.withContiguousStorageIfAvailable({ readable.plainJSON($0) }),
+            let plain = read as? Body
+        {
+            return plain
+        }
+        return try? JSONDecoder().decode(Body.self, from: Data(body.readableBytesView))
+    }
+}
+
+/// A request body that reads itself from JSON in the plain form (`JSONValue(plainJSON:)`) to the
+/// value `JSONDecoder` decodes from the same text, without the decoder.
+public protocol PlainJSONReadable: Decodable {
+    /// The body `bytes` hold; nil when they are not in the plain form, and the decoder is to read them.
+    static func plainJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> Self?
 }
 
 /// The answers a shortcut writes, as the generated code writes them.

@@ -1,5 +1,6 @@
 import Foundation
 package import TaskportCore
+package import TaskportHTTP
 
 /// The integer ids and time zones a Nexudus record shows for the UUIDs a task holds.
 package struct NexudusReferences: Sendable {
@@ -240,8 +241,18 @@ package struct NexudusValidationResult: Encodable, Hashable, Sendable, Error {
 
 /// A CoworkerTask request body, kept as the JSON object it is so that every field can be checked
 /// and reported at once (the generated decoder would stop at the first).
-package struct NexudusTaskBody: Decodable, Hashable, Sendable {
+package struct NexudusTaskBody: Decodable, Hashable, Sendable, PlainJSONReadable {
     let members: JSONObject
+
+    init(members: JSONObject) {
+        self.members = members
+    }
+
+    /// The body read straight from plain JSON, as `init(from:)` reads it through the decoder.
+    package static func plainJSON(_ bytes: UnsafeBufferPointer<UInt8>) -> NexudusTaskBody? {
+        guard case .object(let members)? = JSONValue(plainJSON: bytes) else { return nil }
+        return NexudusTaskBody(members: members)
+    }
 
     package init(from decoder: any Decoder) throws {
         guard case .object(let members) = try JSONValue(from: decoder) else {
