@@ -116,6 +116,12 @@ public struct CompactJSONObject {
         if !value.write(to: &bytes) { incomplete = true }
     }
 
+    /// JSON text written already (by another `CompactJSONObject`, say).
+    public mutating func member(_ name: StaticString, written: [UInt8]) {
+        key(name)
+        bytes.append(contentsOf: written)
+    }
+
     /// JSON text written already (by another `CompactJSONObject`, say), under a name known only at run time.
     public mutating func member(_ name: String, written: [UInt8]) {
         key(name)

@@ -4,6 +4,7 @@ import HummingbirdTesting
 @testable import MaxsightDialect
 @testable import NativeDialect
 @testable import NexudusDialect
+@testable import RolloutDialect
 import NIOCore
 @_spi(Generated) import OpenAPIRuntime
 import TaskportCore
@@ -170,6 +171,22 @@ struct OperationShortcutTests {
         var fractional = TaskContent(title: "x")
         fractional.metadata = ["n": .number(2.25)]
         #expect(MaxsightTask(Self.record(fractional)).compactJSON() == nil)
+    }
+
+    @Test func aRolloutTaskIsWrittenByteForByteAsTheEncoderWritesIt() async throws {
+        let context = ThenaContext(attributes: [], accounts: [:], creators: [:])
+        for record in Self.variedRecords {
+            let task = RolloutTask(
+                record: record,
+                originalIDs: ["native": .string(record.id.lowercasedText), "nexudus": .integer(record.number), "thena": .string(record.content.title)],
+                original: [
+                    "native": TaskRendering(NativeTask(record)), "thena": TaskRendering(ThenaTask(record, context: context)),
+                    "nexudus": TaskRendering(NexudusTask(record, NexudusReferences())), "maxsight": TaskRendering(MaxsightTask(record)),
+                ]
+            )
+            let written = try #require(try task.compactJSON())
+            #expect(written == (try await Self.converted(task)), "\(String(decoding: written, as: UTF8.self))")
+        }
     }
 
     /// Every reading `ShortcutRequest` makes, where it makes one, is the runtime's reading.

@@ -60,24 +60,30 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
 
     /// The task's JSON, byte for byte as the encoder writes it, with each rendering in `original`
     /// written by its shape where it can (`TaskRendering.compactJSON`); nil when only the encoder
-    /// can write some of it.
+    /// can write some of it. The members are written in the encoder's sorted order, as `members`
+    /// gives their values.
     func compactJSON() throws -> [UInt8]? {
-        var renderings: [(surface: String, json: [UInt8])] = []
-        for (surface, rendering) in original {
-            guard let json = try rendering.compactJSON() else { return nil }
-            renderings.append((surface, json))
-        }
         var originals = CompactJSONObject(capacity: 8_192)
-        for (surface, json) in renderings.sorted(by: { CompactJSONObject.precedes($0.surface, $1.surface) }) {
+        for surface in original.keys.sorted(by: CompactJSONObject.precedes) {
+            guard let rendering = original[surface], let json = try rendering.compactJSON() else { return nil }
             originals.member(surface, written: json)
         }
         guard let originalJSON = originals.finish() else { return nil }
+        let task = record.content
+        let updated = record.updatedAt.rfc3339
         var object = CompactJSONObject(capacity: originalJSON.count + 1_024)
-        let written = members.map { (name: $0.key.rawValue, json: $0.value, text: nil as [UInt8]?) }
-            + [(name: CodingKeys.original.rawValue, json: JSONValue.null, text: originalJSON)]
-        for member in written.sorted(by: { CompactJSONObject.precedes($0.name, $1.name) }) {
-            if let text = member.text { object.member(member.name, written: text) } else { object.member(member.name, json: member.json) }
-        }
+        object.member("assignedUserId", task.assignee?.kind == .user ? task.assignee?.id.lowercasedText : nil)
+        object.member("created", record.createdAt.rfc3339)
+        object.member("dueDateTime", task.dueAt?.rfc3339)
+        object.member("id", record.id.lowercasedText)
+        object.member("isCompleted", task.completed)
+        object.member("name", task.title)
+        object.member("original", written: originalJSON)
+        object.member("originalIds", json: originalIDs)
+        object.member("personId", task.subjectID)
+        object.member("rolloutUpdated", updated)
+        object.member("type", task.type ?? "")
+        object.member("updated", updated)
         return object.finish()
     }
 
