@@ -17,9 +17,9 @@ extension JSONValue {
 
     func write(to bytes: inout [UInt8]) -> Bool {
         switch self {
-        case .null: bytes.append(contentsOf: "null".utf8)
-        case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
-        case .integer(let value): bytes.append(contentsOf: String(value).utf8)
+        case .null: JSONText.appendNull(to: &bytes)
+        case .bool(let value): JSONText.appendBool(value, to: &bytes)
+        case .integer(let value): JSONText.appendInteger(value, to: &bytes)
         case .number: return false
         case .string(let text): JSONText.appendString(text, to: &bytes)
         case .array(let items):
@@ -72,7 +72,7 @@ public struct CompactJSONObject {
         if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
         bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
@@ -80,17 +80,17 @@ public struct CompactJSONObject {
     /// `value`, or `null` when there is none.
     public mutating func member(_ name: StaticString, _ value: String?) {
         key(name)
-        if let value { JSONText.appendString(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+        if let value { JSONText.appendString(value, to: &bytes) } else { JSONText.appendNull(to: &bytes) }
     }
 
     public mutating func member(_ name: StaticString, _ value: Int64) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        JSONText.appendInteger(value, to: &bytes)
     }
 
     public mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        JSONText.appendBool(value, to: &bytes)
     }
 
     /// `strings` as an array.
@@ -179,6 +179,69 @@ enum JSONText {
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
+    static func appendNull(to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "n"))
+        bytes.append(UInt8(ascii: "u"))
+        bytes.append(UInt8(ascii: "l"))
+        bytes.append(UInt8(ascii: "l"))
+    }
+
+    static func appendBool(_ value: Bool, to bytes: inout [UInt8]) {
+        if value {
+            bytes.append(UInt8(ascii: "t"))
+            bytes.append(UInt8(ascii: "r"))
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "e"))
+        } else {
+            bytes.append(UInt8(ascii: "f"))
+            bytes.append(UInt8(ascii: "a"))
+            bytes.append(UInt8(ascii: "l"))
+            bytes.append(UInt8(ascii: "s"))
+            bytes.append(UInt8(ascii: "e"))
+        }
+    }
+
+    /// `value` in decimal, as the encoder writes an integer.
+    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // At most 20 digits, written from the end of 24 bytes.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// Whether any byte of `utf8` is one `appendString` escapes: a control character, a quote or a
+    /// backslash. Eight bytes at a time: for each byte of a word, `(b - n) & ~b & 0x80` is set for
+    /// some byte exactly when some byte is below `n` (n ≤ 0x80), and a byte equal to `c` is one
+    /// that `b ^ c` makes zero, which is below 1.
+    @inline(__always)
+    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func below(_ word: UInt64, _ bound: UInt64) -> UInt64 { (word &- ones &* bound) & ~word & highs }
+        var index = 0
+        while index + 8 <= utf8.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            if below(word, 0x20) | below(word ^ (ones &* 0x22), 1) | below(word ^ (ones &* 0x5C), 1) != 0 { return true }
+            index += 8
+        }
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// `text` as a JSON string, escaped as `JSONEncoder` escapes it: quotes, backslashes and
     /// control characters (`\b`, `\f`, `\n`, `\r`, `\t`, else `\u00XX`); every other byte of its
     /// UTF-8 as it is, `/` included. A text with nothing to escape is copied whole.
@@ -186,7 +249,7 @@ enum JSONText {
         var text = text
         text.withUTF8 { utf8 in
             bytes.append(UInt8(ascii: "\""))
-            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            if !needsEscaping(utf8) {
                 bytes.append(contentsOf: utf8)
             } else {
                 for byte in utf8 {

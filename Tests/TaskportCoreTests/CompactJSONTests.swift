@@ -24,6 +24,32 @@ import Testing
         }
     }
 
+    @Test func integersAreWrittenInDecimal() {
+        var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
+        for power in 0..<19 { values += [Int64(pow(10, Double(power))), -Int64(pow(10, Double(power))) + 1] }
+        for value in values {
+            var bytes: [UInt8] = []
+            JSONText.appendInteger(value, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+        }
+    }
+
+    /// The word-at-a-time check finds a byte to escape wherever it stands, and nothing else.
+    @Test func aByteToEscapeIsFoundAtEveryPosition() {
+        func naive(_ bytes: [UInt8]) -> Bool { bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        for length in 0...19 {
+            for position in 0..<max(length, 1) {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    if length > 0 { bytes[position] = byte }
+                    // Neighbours that a borrow between bytes could confuse: 0x80 and above, 0x20, 0x21, 0x23, 0x5B, 0x5D.
+                    if length > 1 { bytes[(position + 1) % length] = [0x80, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0xFF][Int(byte) % 7] }
+                    #expect(bytes.withUnsafeBufferPointer(JSONText.needsEscaping) == naive(bytes), "\(bytes)")
+                }
+            }
+        }
+    }
+
     @Test func namesAreOrderedByTheirUTF8Bytes() {
         let names = Self.texts + ["a", "aa", "ab", "B", "b", "_", "é", "e", "z\u{0}", "z", "\u{FFFF}", "\u{10000}", String(repeating: "k", count: 40)]
         for a in names {
