@@ -1,6 +1,16 @@
-/// Lower-case hexadecimal digits, the one place Taskport makes them: key hashes, signatures,
-/// UUIDs and the journal's escapes.
-enum Hexadecimal {
+/// Hexadecimal digits: the one place Taskport makes them (lower-case: key hashes, signatures,
+/// UUIDs and the journal's escapes) and reads them (UUIDs, JSON's `\u` escapes).
+public enum Hexadecimal {
+    /// The value of one digit, in either case; nil for any other byte.
+    @inline(__always) public static func value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     /// The two digits of `byte`, high first.
     @inline(__always) static func digits(_ byte: UInt8) -> (high: UInt8, low: UInt8) {
         (digit(byte >> 4), digit(byte & 0x0F))

@@ -40,21 +40,12 @@ extension UUID {
                     guard text[at] == UInt8(ascii: "-") else { return false }
                     at += 1
                 }
-                guard let high = hexValue(text[at]), let low = hexValue(text[at + 1]) else { return false }
+                guard let high = Hexadecimal.value(text[at]), let low = Hexadecimal.value(text[at + 1]) else { return false }
                 bytes[index] = high << 4 | low
                 at += 2
             }
             return true
         }
         return ok ? UUID(uuid: bytes) : nil
-    }
-
-    @inline(__always) private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
