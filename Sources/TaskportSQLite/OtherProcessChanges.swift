@@ -3,7 +3,8 @@ import ServiceLifecycle
 import TaskportCore
 
 /// Hears of commits that another process makes to the database file (a `taskport apikey revoke`
-/// or `user disable` while the server runs) and empties the directory cache when one has.
+/// or `user disable` while the server runs) and empties the directory cache when one has, and once
+/// at its first reading, for what was cached before it began to watch.
 ///
 /// SQLite's `PRAGMA data_version`, read on a connection, changes only when another connection has
 /// committed. Every write of this server goes through its one writer connection, and the
@@ -20,7 +21,8 @@ public struct OtherProcessChanges: Service {
         var seen: Int?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             if let version = try? await writer.writeWithoutTransaction({ db in try Int.fetchOne(db, sql: "PRAGMA data_version") }) {
-                if let seen, version != seen { cache.invalidate() }
+                // Entries read before the first reading may predate a commit made before it.
+                if version != seen { cache.invalidate() }
                 seen = version
             }
             try? await Task.sleep(for: Self.interval)
