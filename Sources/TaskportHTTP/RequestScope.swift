@@ -78,10 +78,10 @@ public struct TaskRendering: Encodable, Hashable, Sendable {
 
     /// The rendering's compact JSON text, as `JSONEncoder` with the surfaces' options writes it: by
     /// the shape itself when it can (`CompactJSONWriting`), else through `JSONValue`; nil when only
-    /// the encoder can write it.
-    public func compactJSON() throws -> [UInt8]? {
+    /// the encoder can write it (which then also meets any error encoding it).
+    public func compactJSON() -> [UInt8]? {
         if let writing = shape as? any CompactJSONWriting { return writing.compactJSON() }
-        return try JSONValue.encoding(shape).compactBytes
+        return (try? JSONValue.encoding(shape))?.compactBytes
     }
 
     /// The rendering as a JSON value, as `JSONEncoder` would write it.

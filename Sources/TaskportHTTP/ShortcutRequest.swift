@@ -102,15 +102,19 @@ public protocol PlainJSONReadable: Decodable {
 public enum ShortcutAnswer {
     /// `value` as a JSON answer: the status, `ETag` when there is one, `Content-Type:
     /// application/json; charset=utf-8`, and the bytes the generated code's encoder writes (sorted
-    /// members, slashes as they are). `written` is those bytes when the caller has them already;
-    /// otherwise they come from the value's own writer (`CompactJSONWriting`), else `JSONValue`'s
-    /// compact writer, or the encoder itself for what only it writes (a fractional number).
-    public static func json(_ status: HTTPResponse.Status, eTag: String? = nil, _ value: some Encodable, written: [UInt8]? = nil) throws -> Response {
+    /// members, slashes as they are): written by the value itself (`CompactJSONWriting`), else by
+    /// `JSONValue`'s compact writer, or by the encoder for what only it writes (a fractional number).
+    public static func json(_ status: HTTPResponse.Status, eTag: String? = nil, _ value: some Encodable) throws -> Response {
         var headers = HTTPFields()
         if let eTag { headers[.eTag] = eTag }
         headers[.contentType] = "application/json; charset=utf-8"
         // `StoredJSON`'s encoder has the surfaces' options (`Configuration.surfaces`).
-        let bytes = try written ?? (value as? any CompactJSONWriting)?.compactJSON() ?? JSONValue.encoding(value).compactBytes ?? StoredJSON.bytes(value)
+        let bytes: [UInt8]
+        if let writing = value as? any CompactJSONWriting {
+            bytes = try writing.compactJSON() ?? StoredJSON.bytes(value)
+        } else {
+            bytes = try JSONValue.encoding(value).compactBytes ?? StoredJSON.bytes(value)
+        }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -184,7 +184,7 @@ struct OperationShortcutTests {
                     "nexudus": TaskRendering(NexudusTask(record, NexudusReferences())), "maxsight": TaskRendering(MaxsightTask(record)),
                 ]
             )
-            let written = try #require(try task.compactJSON())
+            let written = try #require(task.compactJSON())
             #expect(written == (try await Self.converted(task)), "\(String(decoding: written, as: UTF8.self))")
         }
     }

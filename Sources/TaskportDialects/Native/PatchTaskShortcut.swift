@@ -22,7 +22,7 @@ extension NativeAPI {
             // The handler answers only `ok`, and throws every refusal.
             guard case .ok(let ok) = try await patchTask(input) else { throw UnexpectedOutput(operation: Operations.PatchTask.id) }
             switch ok.body {
-            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task, written: task.compactJSON())
+            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task)
             }
         }
     }

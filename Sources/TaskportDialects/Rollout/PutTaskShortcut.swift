@@ -21,7 +21,7 @@ extension RolloutAPI {
             guard case .ok(let ok) = try await putTasksId(input), case .json(let task) = ok.body else {
                 throw UnexpectedOutput(operation: Operations.PutTasksId.id)
             }
-            return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task, written: task.compactJSON())
+            return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task)
         }
     }
 }

@@ -7,7 +7,7 @@ package import TaskportHTTP
 /// A task as Rollout shows it: the seed's 200 schema, every required member present and
 /// `null` where there is no value. `originalIds` and `original` hold the task as each other
 /// Taskport surface shows it.
-package struct RolloutTask: Encodable, Hashable, Sendable {
+package struct RolloutTask: Encodable, Hashable, Sendable, CompactJSONWriting {
     let record: TaskRecord
     let originalIDs: JSONObject
     let original: [String: TaskRendering]
@@ -62,10 +62,10 @@ package struct RolloutTask: Encodable, Hashable, Sendable {
     /// written by its shape where it can (`TaskRendering.compactJSON`); nil when only the encoder
     /// can write some of it. The members are written in the encoder's sorted order, as `members`
     /// gives their values.
-    func compactJSON() throws -> [UInt8]? {
+    package func compactJSON() -> [UInt8]? {
         var originals = CompactJSONObject(capacity: 8_192)
         for surface in original.keys.sorted(by: CompactJSONObject.precedes) {
-            guard let rendering = original[surface], let json = try rendering.compactJSON() else { return nil }
+            guard let rendering = original[surface], let json = rendering.compactJSON() else { return nil }
             originals.member(surface, written: json)
         }
         guard let originalJSON = originals.finish() else { return nil }

@@ -25,7 +25,7 @@ extension ThenaAPI {
                 throw UnexpectedOutput(operation: Operations.PutV1AccountsTasksTaskId.id)
             }
             switch ok.body {
-            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task, written: task.compactJSON())
+            case .json(let task): return try ShortcutAnswer.json(.ok, eTag: ok.headers.eTag, task)
             }
         }
     }
