@@ -1,3 +1,5 @@
+import Foundation
+
 extension JSONValue {
     /// The compact JSON text of this value, byte for byte what `StoredJSON`'s encoder writes
     /// (members sorted by their UTF-8 bytes, `/` left as it is), or nil when the value holds a
@@ -9,13 +11,12 @@ extension JSONValue {
 
     /// `compactText` as UTF-8 bytes.
     public var compactBytes: [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(128)
+        var bytes = ByteWriter(capacity: 128)
         guard write(to: &bytes) else { return nil }
-        return bytes
+        return bytes.array()
     }
 
-    func write(to bytes: inout [UInt8]) -> Bool {
+    func write(to bytes: inout ByteWriter) -> Bool {
         switch self {
         case .null: JSONText.appendNull(to: &bytes)
         case .bool(let value): JSONText.appendBool(value, to: &bytes)
@@ -47,16 +48,16 @@ extension JSONValue {
 /// One JSON object written member by member as compact bytes, as `JSONEncoder` with `StoredJSON`'s
 /// options writes it, for a shape whose members are known in advance. The encoder sorts members
 /// by their names' UTF-8 bytes; the caller gives them in that order, and a test holds each shape
-/// written this way to the encoder's text. Nothing is sorted, hashed or built on the way.
-public struct CompactJSONObject {
-    private var bytes: [UInt8]
+/// written this way to the encoder's text. Nothing is sorted, hashed or built on the way: UUIDs and
+/// timestamps are written straight into the text, not made into strings first.
+public struct CompactJSONObject: ~Copyable {
+    private var bytes: ByteWriter
     private var empty = true
     /// Set when a member holds what only the encoder writes (a fractional number).
     private var incomplete = false
 
     public init(capacity: Int = 1_024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        bytes = ByteWriter(capacity: capacity)
         bytes.append(UInt8(ascii: "{"))
     }
 
@@ -64,17 +65,28 @@ public struct CompactJSONObject {
     public consuming func finish() -> [UInt8]? {
         guard !incomplete else { return nil }
         bytes.append(UInt8(ascii: "}"))
-        return bytes
+        return bytes.array()
     }
 
     /// `name` must need no escaping: the shapes written this way name their members in ASCII letters.
     private mutating func key(_ name: StaticString) {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
-        empty = false
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        name.withUTF8Buffer { name in
+            let first = empty
+            empty = false
+            bytes.append(atMost: name.count + 4) { text in
+                var at = 0
+                if !first {
+                    text[0] = UInt8(ascii: ",")
+                    at = 1
+                }
+                text[at] = UInt8(ascii: "\"")
+                if let start = name.baseAddress { (text + at + 1).initialize(from: start, count: name.count) }
+                at += name.count + 1
+                text[at] = UInt8(ascii: "\"")
+                text[at + 1] = UInt8(ascii: ":")
+                return at + 2
+            }
+        }
     }
 
     /// `value`, or `null` when there is none.
@@ -91,6 +103,32 @@ public struct CompactJSONObject {
     public mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         JSONText.appendBool(value, to: &bytes)
+    }
+
+    /// `uuid` in lower case, as `UUID.lowercasedText` shows it, or `null` when there is none.
+    public mutating func member(_ name: StaticString, uuid: UUID?) {
+        key(name)
+        guard let uuid else { return JSONText.appendNull(to: &bytes) }
+        bytes.append(atMost: 38) { text in
+            text[0] = UInt8(ascii: "\"")
+            uuid.writeLowercased(to: text + 1)
+            text[37] = UInt8(ascii: "\"")
+            return 38
+        }
+    }
+
+    /// `timestamp` as `Timestamp.formatted(fractionDigits:)` shows it (`compact`: as
+    /// `rfc3339Compact` does), or `null` when there is none.
+    public mutating func member(_ name: StaticString, timestamp: Timestamp?, fractionDigits: Int = 6, compact: Bool = false) {
+        key(name)
+        guard let timestamp else { return JSONText.appendNull(to: &bytes) }
+        let digits = compact ? timestamp.compactFractionDigits : fractionDigits
+        bytes.append(atMost: Timestamp.longestText + 2) { text in
+            text[0] = UInt8(ascii: "\"")
+            let length = timestamp.write(fractionDigits: digits, offsetSeconds: 0, to: text + 1)
+            text[length + 1] = UInt8(ascii: "\"")
+            return length + 2
+        }
     }
 
     /// `strings` as an array.
@@ -119,13 +157,13 @@ public struct CompactJSONObject {
     /// JSON text written already (by another `CompactJSONObject`, say).
     public mutating func member(_ name: StaticString, written: [UInt8]) {
         key(name)
-        bytes.append(contentsOf: written)
+        written.withUnsafeBytes { bytes.append($0) }
     }
 
     /// JSON text written already (by another `CompactJSONObject`, say), under a name known only at run time.
     public mutating func member(_ name: String, written: [UInt8]) {
         key(name)
-        bytes.append(contentsOf: written)
+        written.withUnsafeBytes { bytes.append($0) }
     }
 
     /// Whether the member named `a` comes before the one named `b` in the encoder's order.
@@ -140,16 +178,14 @@ public struct CompactJSONObject {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    /// A nested object, its members written by `members` in the encoder's order.
+    /// A nested object, its members written by `members` in the encoder's order, into the same text.
     public mutating func member(_ name: StaticString, object members: (inout CompactJSONObject) -> Void) {
         key(name)
-        var nested = CompactJSONObject(capacity: 128)
-        members(&nested)
-        guard let text = nested.finish() else {
-            incomplete = true
-            return
-        }
-        bytes.append(contentsOf: text)
+        bytes.append(UInt8(ascii: "{"))
+        empty = true
+        members(&self)
+        bytes.append(UInt8(ascii: "}"))
+        empty = false
     }
 }
 
@@ -179,30 +215,16 @@ enum JSONText {
         return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
-    static func appendNull(to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "n"))
-        bytes.append(UInt8(ascii: "u"))
-        bytes.append(UInt8(ascii: "l"))
-        bytes.append(UInt8(ascii: "l"))
+    static func appendNull(to bytes: inout ByteWriter) {
+        bytes.append("null")
     }
 
-    static func appendBool(_ value: Bool, to bytes: inout [UInt8]) {
-        if value {
-            bytes.append(UInt8(ascii: "t"))
-            bytes.append(UInt8(ascii: "r"))
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "e"))
-        } else {
-            bytes.append(UInt8(ascii: "f"))
-            bytes.append(UInt8(ascii: "a"))
-            bytes.append(UInt8(ascii: "l"))
-            bytes.append(UInt8(ascii: "s"))
-            bytes.append(UInt8(ascii: "e"))
-        }
+    static func appendBool(_ value: Bool, to bytes: inout ByteWriter) {
+        bytes.append(value ? "true" : "false")
     }
 
     /// `value` in decimal, as the encoder writes an integer.
-    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
+    static func appendInteger(_ value: Int64, to bytes: inout ByteWriter) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         // At most 20 digits, written from the end of 24 bytes.
@@ -214,7 +236,7 @@ enum JSONText {
                 buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+            bytes.append(UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 
@@ -245,32 +267,109 @@ enum JSONText {
     /// `text` as a JSON string, escaped as `JSONEncoder` escapes it: quotes, backslashes and
     /// control characters (`\b`, `\f`, `\n`, `\r`, `\t`, else `\u00XX`); every other byte of its
     /// UTF-8 as it is, `/` included. A text with nothing to escape is copied whole.
-    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+    static func appendString(_ text: String, to bytes: inout ByteWriter) {
         var text = text
         text.withUTF8 { utf8 in
-            bytes.append(UInt8(ascii: "\""))
             if !needsEscaping(utf8) {
-                bytes.append(contentsOf: utf8)
-            } else {
-                for byte in utf8 {
-                    switch byte {
-                    case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-                    case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-                    case 0x08: bytes.append(contentsOf: #"\b"#.utf8)
-                    case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
-                    case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
-                    case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
-                    case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
-                    case ..<0x20:
-                        let digits = Hexadecimal.digits(byte)
-                        bytes.append(contentsOf: #"\u00"#.utf8)
-                        bytes.append(digits.high)
-                        bytes.append(digits.low)
-                    default: bytes.append(byte)
-                    }
+                bytes.append(atMost: utf8.count + 2) { written in
+                    written[0] = UInt8(ascii: "\"")
+                    if let start = utf8.baseAddress { (written + 1).initialize(from: start, count: utf8.count) }
+                    written[utf8.count + 1] = UInt8(ascii: "\"")
+                    return utf8.count + 2
+                }
+                return
+            }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(#"\""#)
+                case UInt8(ascii: "\\"): bytes.append(#"\\"#)
+                case 0x08: bytes.append(#"\b"#)
+                case 0x0C: bytes.append(#"\f"#)
+                case 0x0A: bytes.append(#"\n"#)
+                case 0x0D: bytes.append(#"\r"#)
+                case 0x09: bytes.append(#"\t"#)
+                case ..<0x20:
+                    let digits = Hexadecimal.digits(byte)
+                    bytes.append(#"\u00"#)
+                    bytes.append(digits.high)
+                    bytes.append(digits.low)
+                default: bytes.append(byte)
                 }
             }
             bytes.append(UInt8(ascii: "\""))
+        }
+    }
+}
+
+/// Bytes written through a pointer into storage the writer owns, which doubles when it is full: the
+/// text the compact writers build. Appending to an `[UInt8]` checks uniqueness and capacity for
+/// every byte and copies every run of bytes through a generic path (about 90 instructions for a
+/// member's name); here a run is one capacity check and one copy.
+struct ByteWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(toHold: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ run: UnsafeRawBufferPointer) {
+        guard let start = run.baseAddress, !run.isEmpty else { return }
+        if count + run.count > capacity { grow(toHold: count + run.count) }
+        UnsafeMutableRawPointer(base + count).copyMemory(from: start, byteCount: run.count)
+        count += run.count
+    }
+
+    @inline(__always)
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Lets `write` put at most `limit` bytes at the end; it returns how many it wrote.
+    @inline(__always)
+    mutating func append(atMost limit: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if count + limit > capacity { grow(toHold: count + limit) }
+        count += write(base + count)
+    }
+
+    @inline(never)
+    private mutating func grow(toHold needed: Int) {
+        let larger = max(needed, capacity * 2)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.initialize(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    /// The bytes written, as an array.
+    consuming func array() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { array, initialized in
+            if let start = array.baseAddress { start.initialize(from: base, count: count) }
+            initialized = count
+        }
+    }
+
+    /// The bytes written, as a string (they are UTF-8: every writer copies whole strings or ASCII).
+    consuming func string() -> String {
+        String(unsafeUninitializedCapacity: count) { text in
+            if let start = text.baseAddress { start.initialize(from: base, count: count) }
+            return count
         }
     }
 }

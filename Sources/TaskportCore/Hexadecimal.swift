@@ -16,6 +16,13 @@ public enum Hexadecimal {
         (digit(byte >> 4), digit(byte & 0x0F))
     }
 
+    /// For every byte, its two digits as they lie in memory (high digit first), read as a `UInt16`:
+    /// text with many digits in a row (a UUID) is written a byte's pair at a time.
+    static let pairs: [UInt16] = (0...255).map { byte in
+        let digits = digits(UInt8(byte))
+        return UInt16(littleEndian: UInt16(digits.high) | UInt16(digits.low) << 8)
+    }
+
     @inline(__always) private static func digit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }

@@ -46,22 +46,17 @@ public struct JournalEntry: Sendable, Equatable {
         /// as bytes (a JSONEncoder per entry, then appending scalar by scalar, were most of what the
         /// journal cost the server's CPU): a name or value with nothing to escape is copied whole.
         public static func stored(_ headers: [Header]) -> String {
-            var text: [UInt8] = []
-            text.reserveCapacity(headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 22 })
-            append("[", to: &text)
+            var text = ByteWriter(capacity: headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 22 })
+            text.append("[")
             for (index, header) in headers.enumerated() {
-                append(index > 0 ? #",{"name":"# : #"{"name":"#, to: &text)
+                text.append(index > 0 ? #",{"name":"# : #"{"name":"#)
                 JSONText.appendString(header.name, to: &text)
-                append(#","value":"#, to: &text)
+                text.append(#","value":"#)
                 JSONText.appendString(header.value, to: &text)
-                append("}", to: &text)
+                text.append("}")
             }
-            append("]", to: &text)
-            return String(decoding: text, as: UTF8.self)
-        }
-
-        private static func append(_ literal: StaticString, to text: inout [UInt8]) {
-            literal.withUTF8Buffer { text.append(contentsOf: $0) }
+            text.append("]")
+            return text.string()
         }
     }
 

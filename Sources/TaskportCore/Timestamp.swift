@@ -40,50 +40,77 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// UTC with the given number of fractional digits (0, 3 or 6), e.g. for dialects that show milliseconds.
     public func formatted(fractionDigits: Int, offsetSeconds: Int = 0) -> String {
+        String(unsafeUninitializedCapacity: Self.longestText) { buffer in
+            guard let start = buffer.baseAddress else { return 0 }
+            return write(fractionDigits: fractionDigits, offsetSeconds: offsetSeconds, to: start)
+        }
+    }
+
+    /// The numbers 0 to 99 as two decimal digits, as they lie in memory, read as a `UInt16`.
+    private static let digitPairs: [UInt16] = (0..<100).map { value in
+        UInt16(littleEndian: UInt16(UInt8(ascii: "0") + UInt8(value / 10)) | UInt16(UInt8(ascii: "0") + UInt8(value % 10)) << 8)
+    }
+
+    /// The most bytes `write` puts down: a year of up to twenty digits, six fractional digits and an offset.
+    static let longestText = 48
+
+    /// Writes `formatted(fractionDigits:offsetSeconds:)`'s text at `text` (room for `longestText`
+    /// bytes) and returns its length: digits written straight into place, as strings in answers and
+    /// into the compact JSON writer's text. Building them from padded pieces cost about 7,500
+    /// instructions a timestamp.
+    func write(fractionDigits: Int, offsetSeconds: Int, to text: UnsafeMutablePointer<UInt8>) -> Int {
         let local = microseconds + Int64(offsetSeconds) * 1_000_000
         let (days, microsOfDay) = local.floorDivided(by: 86_400_000_000)
         let (year, month, day) = CivilDate.fromDays(days)
         let secondsOfDay = Int(microsOfDay / 1_000_000)
         let fraction = Int(microsOfDay % 1_000_000)
-        // Digits written straight into the string's storage: three of these go into every
-        // answer, and building them from padded pieces cost about 7,500 instructions each.
-        return String(unsafeUninitializedCapacity: 48) { buffer in
-            var end = 0
-            func digits(_ value: Int, _ width: Int) {
-                var rest = value
-                for position in stride(from: end + width - 1, through: end, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                }
-                end += width
+        var end = 0
+        let raw = UnsafeMutableRawPointer(text)
+        let digitPairs = Self.digitPairs
+        // `value` (below 10 to the `width`, `width` even), two digits at a time.
+        @inline(__always) func digits(_ value: Int, _ width: Int) {
+            var rest = value
+            var position = end + width - 2
+            while position >= end {
+                raw.storeBytes(of: digitPairs[rest % 100], toByteOffset: position, as: UInt16.self)
+                rest /= 100
+                position -= 2
             }
-            func byte(_ character: Unicode.Scalar) {
-                buffer[end] = UInt8(ascii: character)
+            end += width
+        }
+        @inline(__always) func byte(_ character: Unicode.Scalar) {
+            text[end] = UInt8(ascii: character)
+            end += 1
+        }
+        if (0...9999).contains(year) {
+            digits(year, 4)
+        } else {
+            // A year outside 0…9999 is written as `String` writes it, padded to four.
+            let written = String(year)
+            for _ in 0..<max(0, 4 - written.utf8.count) { byte("0") }
+            for unit in written.utf8 {
+                text[end] = unit
                 end += 1
             }
-            if (0...9999).contains(year) {
-                digits(year, 4)
-            } else {
-                // A year outside 0…9999 is written as `String` writes it, padded to four.
-                let text = String(year)
-                for _ in 0..<max(0, 4 - text.utf8.count) { byte("0") }
-                for unit in text.utf8 { buffer[end] = unit; end += 1 }
-            }
-            byte("-"); digits(month, 2); byte("-"); digits(day, 2)
-            byte("T"); digits(secondsOfDay / 3600, 2); byte(":"); digits(secondsOfDay / 60 % 60, 2); byte(":"); digits(secondsOfDay % 60, 2)
-            switch fractionDigits {
-            case 6: byte("."); digits(fraction, 6)
-            case 3: byte("."); digits(fraction / 1000, 3)
-            default: break
-            }
-            if offsetSeconds == 0 {
-                byte("Z")
-            } else {
-                let minutes = abs(offsetSeconds) / 60
-                byte(offsetSeconds < 0 ? "-" : "+"); digits(minutes / 60 % 100, 2); byte(":"); digits(minutes % 60, 2)
-            }
-            return end
         }
+        byte("-"); digits(month, 2); byte("-"); digits(day, 2)
+        byte("T"); digits(secondsOfDay / 3600, 2); byte(":"); digits(secondsOfDay / 60 % 60, 2); byte(":"); digits(secondsOfDay % 60, 2)
+        switch fractionDigits {
+        case 6: byte("."); digits(fraction, 6)
+        case 3:
+            byte(".")
+            digits(fraction / 10_000, 2)
+            text[end] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / 1000 % 10)
+            end += 1
+        default: break
+        }
+        if offsetSeconds == 0 {
+            byte("Z")
+        } else {
+            let minutes = abs(offsetSeconds) / 60
+            byte(offsetSeconds < 0 ? "-" : "+"); digits(minutes / 60 % 100, 2); byte(":"); digits(minutes % 60, 2)
+        }
+        return end
     }
 
     /// Parses an RFC 3339 date-time (`2026-03-29T01:30:00Z`, `…T03:30:00.5+02:00`).
@@ -146,8 +173,11 @@ public enum TimeZoneName {
 extension Timestamp {
     /// UTC, with six fractional digits only when the instant is not a whole second.
     public var rfc3339Compact: String {
-        formatted(fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6)
+        formatted(fractionDigits: compactFractionDigits)
     }
+
+    /// The fractional digits `rfc3339Compact` shows.
+    var compactFractionDigits: Int { microseconds % 1_000_000 == 0 ? 0 : 6 }
 
     /// The wall-clock time in `zone` at this instant, without an offset: `2026-03-29T03:30:00`
     /// (six fractional digits only when the instant is not a whole second).

@@ -7,18 +7,27 @@ import Foundation
 extension UUID {
     /// The canonical text: lower-case and hyphenated.
     public var lowercasedText: String {
+        String(unsafeUninitializedCapacity: 36) { text in
+            guard let start = text.baseAddress else { return 0 }
+            writeLowercased(to: start)
+            return 36
+        }
+    }
+
+    /// Writes `lowercasedText`'s 36 bytes at `text`, each byte's two digits at once.
+    func writeLowercased(to text: UnsafeMutablePointer<UInt8>) {
         withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { text in
+            Hexadecimal.pairs.withUnsafeBufferPointer { pairs in
+                let raw = UnsafeMutableRawPointer(text)
                 var at = 0
-                for (index, byte) in bytes.enumerated() {
+                for index in 0..<16 {
                     if index == 4 || index == 6 || index == 8 || index == 10 {
                         text[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    (text[at], text[at + 1]) = Hexadecimal.digits(byte)
+                    raw.storeBytes(of: pairs[Int(bytes[index])], toByteOffset: at, as: UInt16.self)
                     at += 2
                 }
-                return 36
             }
         }
     }

@@ -80,12 +80,10 @@ public enum LogRedaction {
 
     /// The triggers' candidates, grouped by a pair of neighbouring bytes they hold, and a table from
     /// every pair of bytes, in any case, to the group it stands for (0 for none). A text is scanned
-    /// once, looking up the pairs that start at even positions among 65,536 entries: every trigger
-    /// is at least three bytes long, so its first pair or its second starts at an even position, and
-    /// each trigger is entered under both. Only a group's candidates are compared, ASCII letters
-    /// without case (the triggers are lower-case ASCII). A dictionary looked up per byte was most of
-    /// what the scan once cost; a letter alone begins a trigger too often; a pair looked up at every
-    /// position cost 11 instructions a byte, every other position about half that.
+    /// once, looking at the pairs that start at even positions: every trigger is at least three
+    /// bytes long, so its first pair or its second starts at an even position, and each trigger is
+    /// entered under both. Only a group's candidates are compared, ASCII letters without case (the
+    /// triggers are lower-case ASCII). A pair is the two bytes read as a little-endian `UInt16`.
     private static let candidateGroups: [[Candidate]] = Dictionary(
         grouping: triggers.flatMap { trigger -> [Candidate] in
             let bytes = Array(trigger.utf8)
@@ -99,38 +97,63 @@ public enum LogRedaction {
         for (index, group) in candidateGroups.enumerated() {
             let pair = group[0].bytes[group[0].offset...].prefix(2)
             for first in cases(pair[pair.startIndex]) {
-                for second in cases(pair[pair.startIndex + 1]) { table[Int(first) << 8 | Int(second)] = UInt8(index + 1) }
+                for second in cases(pair[pair.startIndex + 1]) { table[Int(second) << 8 | Int(first)] = UInt8(index + 1) }
             }
         }
         return table
     }()
+    /// `groupOfPair` as one bit a pair, 8 KB, which the scan reads: the byte table is 64 KB, more
+    /// than a core's first-level cache, and is read only for the few pairs that lead to a trigger.
+    private static let pairBits: [UInt64] = {
+        var bits = [UInt64](repeating: 0, count: (1 << 16) / 64)
+        for (pair, group) in groupOfPair.enumerated() where group != 0 { bits[pair >> 6] |= 1 << UInt64(pair & 63) }
+        return bits
+    }()
 
-    /// Whether `text` holds any trigger, in any case.
+    /// Whether `text` holds any trigger, in any case. Eight bytes are read at a time, and their
+    /// four pairs looked up in `pairBits` together; about 3 instructions a byte, where a pair read
+    /// and looked up one at a time in the byte table cost 6 (a JSON answer is mostly pairs that
+    /// lead to nothing).
     static func hasTrigger(_ text: String) -> Bool {
         var text = text
-        let groupOfPair = Self.groupOfPair
+        let pairBits = Self.pairBits
         return text.withUTF8 { bytes in
-            groupOfPair.withUnsafeBufferPointer { groupOfPair in
+            pairBits.withUnsafeBufferPointer { pairBits in
+                guard let base = bytes.baseAddress else { return false }
+                @inline(__always) func leads(_ pair: UInt64) -> UInt64 { pairBits[Int(pair >> 6)] >> (pair & 63) & 1 }
                 var pairStart = 0
-                while pairStart + 1 < bytes.count {
-                    let group = groupOfPair[Int(bytes[pairStart]) << 8 | Int(bytes[pairStart + 1])]
-                    if group != 0 {
-                        for candidate in candidateGroups[Int(group) - 1] {
-                            let start = pairStart - candidate.offset
-                            guard start >= 0, start + candidate.bytes.count <= bytes.count else { continue }
-                            var matched = true
-                            for (offset, byte) in candidate.bytes.enumerated() where bytes[start + offset].asciiLowercased != byte {
-                                matched = false
-                                break
-                            }
-                            if matched { return true }
-                        }
+                while pairStart + 8 <= bytes.count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + pairStart).loadUnaligned(as: UInt64.self))
+                    let pairs = leads(word & 0xFFFF) | leads(word >> 16 & 0xFFFF) | leads(word >> 32 & 0xFFFF) | leads(word >> 48)
+                    if pairs != 0 {
+                        for pair in stride(from: pairStart, to: pairStart + 8, by: 2) where startsTrigger(bytes, pairAt: pair) { return true }
                     }
+                    pairStart += 8
+                }
+                while pairStart + 1 < bytes.count {
+                    if startsTrigger(bytes, pairAt: pairStart) { return true }
                     pairStart += 2
                 }
                 return false
             }
         }
+    }
+
+    /// Whether the pair of bytes at `pairStart` is the first or second pair of a trigger that `bytes` holds there.
+    private static func startsTrigger(_ bytes: UnsafeBufferPointer<UInt8>, pairAt pairStart: Int) -> Bool {
+        let group = groupOfPair[Int(bytes[pairStart + 1]) << 8 | Int(bytes[pairStart])]
+        guard group != 0 else { return false }
+        for candidate in candidateGroups[Int(group) - 1] {
+            let start = pairStart - candidate.offset
+            guard start >= 0, start + candidate.bytes.count <= bytes.count else { continue }
+            var matched = true
+            for (offset, byte) in candidate.bytes.enumerated() where bytes[start + offset].asciiLowercased != byte {
+                matched = false
+                break
+            }
+            if matched { return true }
+        }
+        return false
     }
 
     /// `text` with every credential the rules recognise replaced.

@@ -102,19 +102,22 @@ public protocol PlainJSONReadable: Decodable {
 public enum ShortcutAnswer {
     /// `value` as a JSON answer: the status, `ETag` when there is one, `Content-Type:
     /// application/json; charset=utf-8`, and the bytes the generated code's encoder writes (sorted
-    /// members, slashes as they are): written by the value itself (`CompactJSONWriting`), else by
-    /// `JSONValue`'s compact writer, or by the encoder for what only it writes (a fractional number).
+    /// members, slashes as they are): written by `JSONValue`'s compact writer, or by the encoder for
+    /// what only it writes (a fractional number).
     public static func json(_ status: HTTPResponse.Status, eTag: String? = nil, _ value: some Encodable) throws -> Response {
+        answer(status, eTag: eTag, bytes: try JSONValue.encoding(value).compactBytes ?? StoredJSON.bytes(value))
+    }
+
+    /// `value` as a JSON answer, as above, written by the value itself.
+    public static func json(_ status: HTTPResponse.Status, eTag: String? = nil, _ value: some Encodable & CompactJSONWriting) throws -> Response {
+        answer(status, eTag: eTag, bytes: try value.compactJSON() ?? StoredJSON.bytes(value))
+    }
+
+    private static func answer(_ status: HTTPResponse.Status, eTag: String?, bytes: [UInt8]) -> Response {
         var headers = HTTPFields()
         if let eTag { headers[.eTag] = eTag }
         headers[.contentType] = "application/json; charset=utf-8"
         // `StoredJSON`'s encoder has the surfaces' options (`Configuration.surfaces`).
-        let bytes: [UInt8]
-        if let writing = value as? any CompactJSONWriting {
-            bytes = try writing.compactJSON() ?? StoredJSON.bytes(value)
-        } else {
-            bytes = try JSONValue.encoding(value).compactBytes ?? StoredJSON.bytes(value)
-        }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

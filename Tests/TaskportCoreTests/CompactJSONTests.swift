@@ -28,10 +28,34 @@ import Testing
         var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
         for power in 0..<19 { values += [Int64(pow(10, Double(power))), -Int64(pow(10, Double(power))) + 1] }
         for value in values {
-            var bytes: [UInt8] = []
+            var bytes = ByteWriter(capacity: 0)
             JSONText.appendInteger(value, to: &bytes)
-            #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+            #expect(bytes.string() == String(value))
         }
+    }
+
+    /// The writer keeps every byte through each time it grows, whichever way they are written.
+    @Test func theWriterKeepsEveryByteAsItGrows() {
+        var expected: [UInt8] = []
+        var writer = ByteWriter(capacity: 1)
+        var generator = PlainJSONTests.Generator(state: 7)
+        for round in 0..<2_000 {
+            let run = (0..<Int(generator.next() % 40)).map { UInt8(truncatingIfNeeded: $0 &+ round) }
+            switch round % 3 {
+            case 0:
+                run.forEach { writer.append($0) }
+            case 1:
+                run.withUnsafeBytes { writer.append($0) }
+            default:
+                writer.append(atMost: run.count + 8) { start in
+                    run.withUnsafeBufferPointer { if let base = $0.baseAddress { start.initialize(from: base, count: run.count) } }
+                    return run.count
+                }
+            }
+            expected += run
+        }
+        #expect(writer.count == expected.count)
+        #expect(writer.array() == expected)
     }
 
     /// The word-at-a-time check finds a byte to escape wherever it stands, and nothing else.

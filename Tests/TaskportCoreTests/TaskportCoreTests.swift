@@ -14,6 +14,13 @@ import Testing
         #expect(Timestamp(microseconds: 1_500).formatted(fractionDigits: 6, offsetSeconds: 5 * 3600 + 45 * 60) == "1970-01-01T05:45:00.001500+05:45")
     }
 
+    /// Milliseconds are the first three of the six fractional digits, whatever the fraction.
+    @Test(arguments: [0, 1, 999, 1_000, 9_999, 10_000, 123_456, 987_654, 999_999] as [Int64])
+    func millisecondsAreTheFirstThreeFractionalDigits(fraction: Int64) {
+        let time = Timestamp(microseconds: 1_795_425_678_000_000 + fraction)
+        #expect(time.formatted(fractionDigits: 3) == String(time.rfc3339.dropLast(4)) + "Z")
+    }
+
     /// Every second-resolution text agrees with Foundation's ISO 8601 format, and reads back, over
     /// three centuries stepped by an odd number of seconds; years outside 0…9999 still format.
     @Test func formatsAsFoundationDoesAndReadsBack() {

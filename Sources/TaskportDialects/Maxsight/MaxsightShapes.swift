@@ -64,8 +64,8 @@ extension MaxsightTask: CompactJSONWriting {
         object.member("assessment_template_id", nil)
         if let assignee = task.assignee {
             object.member("assignment") { assignment in
-                assignment.member("assigned_by_id", task.assignedByID?.lowercasedText)
-                assignment.member("assigned_to_id", assignee.id.lowercasedText)
+                assignment.member("assigned_by_id", uuid: task.assignedByID)
+                assignment.member("assigned_to_id", uuid: assignee.id)
                 assignment.member("assigned_to_type", assignee.kind == .user ? "USER" : "TEAM")
                 assignment.member("assignment_comment", task.assignmentComment)
             }
@@ -73,18 +73,18 @@ extension MaxsightTask: CompactJSONWriting {
             object.member("assignment", nil)
         }
         object.member("c_name", task.title)
-        object.member("created_at", record.createdAt.rfc3339)
+        object.member("created_at", timestamp: record.createdAt)
         object.member("custom_metadata", json: task.metadata)
         object.member("data_version", record.version - 1)
         object.member("entity_id", task.subjectID)
-        object.member("id", record.id.lowercasedText)
+        object.member("id", uuid: record.id)
         object.member("institution_id", task.scopeID)
         object.member("locked_at", nil)
         object.member("microfrontend_id", nil)
         object.member("name", nil)
         object.member("status", Self.status(of: task))
         object.member("step_name", nil)
-        object.member("updated_at", record.updatedAt.rfc3339)
+        object.member("updated_at", timestamp: record.updatedAt)
         object.member("workflow_instance_id", nil)
         return object.finish()
     }

@@ -64,11 +64,11 @@ extension NativeTask: CompactJSONWriting {
     package func compactJSON() -> [UInt8]? {
         let task = record.content
         var object = CompactJSONObject()
-        object.member("activityId", task.activityID?.lowercasedText)
-        object.member("assignedById", task.assignedByID?.lowercasedText)
+        object.member("activityId", uuid: task.activityID)
+        object.member("assignedById", uuid: task.assignedByID)
         if let assignee = task.assignee {
             object.member("assignee") { nested in
-                nested.member("id", assignee.id.lowercasedText)
+                nested.member("id", uuid: assignee.id)
                 nested.member("type", assignee.kind.rawValue)
             }
         } else {
@@ -77,11 +77,11 @@ extension NativeTask: CompactJSONWriting {
         object.member("assignmentComment", task.assignmentComment)
         object.member("attachments", strings: task.attachments)
         object.member("completed", task.completed)
-        object.member("createdAt", record.createdAt.rfc3339)
-        object.member("creatorId", record.creatorID?.lowercasedText)
-        object.member("dueAt", task.dueAt?.rfc3339)
+        object.member("createdAt", timestamp: record.createdAt)
+        object.member("creatorId", uuid: record.creatorID)
+        object.member("dueAt", timestamp: task.dueAt)
         object.member("externalId", task.externalID)
-        object.member("id", record.id.lowercasedText)
+        object.member("id", uuid: record.id)
         object.member("listItemId", task.listItemID)
         object.member("metadata", json: task.metadata)
         object.member("notes", task.notes)
@@ -89,14 +89,14 @@ extension NativeTask: CompactJSONWriting {
         object.member("number", record.number)
         object.member("priority", task.priority)
         object.member("reminded", task.reminded)
-        object.member("responsibleId", task.responsibleID?.lowercasedText)
+        object.member("responsibleId", uuid: task.responsibleID)
         object.member("scopeId", task.scopeID)
         object.member("status", task.status)
         object.member("subjectId", task.subjectID)
         object.member("timeZone", task.timeZone)
         object.member("title", task.title)
         object.member("type", task.type)
-        object.member("updatedAt", record.updatedAt.rfc3339)
+        object.member("updatedAt", timestamp: record.updatedAt)
         object.member("version", record.version)
         object.member("visibleToEveryone", task.visibleToEveryone)
         return object.finish()

@@ -101,9 +101,9 @@ extension NexudusTask: CompactJSONWriting {
         object.member("BusinessId", shownBusinessID)
         object.member("Completed", task.completed)
         object.member("CoworkerId", shownCoworkerID)
-        object.member("CreatedOn", record.createdAt.rfc3339Compact)
+        object.member("CreatedOn", timestamp: record.createdAt, compact: true)
         object.member("DisplayToEveryone", task.visibleToEveryone)
-        object.member("DueDate", task.dueAt?.rfc3339Compact)
+        object.member("DueDate", timestamp: task.dueAt, compact: true)
         object.member("DueDateLocal", task.dueAt?.wallClock(in: zone))
         object.member("Id", record.number)
         object.member("Name", task.title)
@@ -114,9 +114,9 @@ extension NexudusTask: CompactJSONWriting {
         object.member("SystemId", task.externalID)
         object.member("TaskItemUniqueId", task.listItemID)
         object.member("TaskListName", nil)
-        object.member("UniqueId", record.id.lowercasedText)
+        object.member("UniqueId", uuid: record.id)
         object.member("UpdatedBy", record.updatedBy)
-        object.member("UpdatedOn", record.updatedAt.rfc3339Compact)
+        object.member("UpdatedOn", timestamp: record.updatedAt, compact: true)
         return object.finish()
     }
 }
@@ -186,7 +186,7 @@ extension NexudusActionResult: CompactJSONWriting {
         object.member("RedirectURL", nil)
         object.member("Status", 200)
         object.member("UpdatedBy", updatedBy)
-        object.member("UpdatedOn", updatedOn.rfc3339Compact)
+        object.member("UpdatedOn", timestamp: updatedOn, compact: true)
         object.member("Value") { value in value.member("Id", id) }
         object.member("WasSuccessful", true)
         return object.finish()

@@ -70,20 +70,19 @@ package struct RolloutTask: Encodable, Hashable, Sendable, CompactJSONWriting {
         }
         guard let originalJSON = originals.finish() else { return nil }
         let task = record.content
-        let updated = record.updatedAt.rfc3339
         var object = CompactJSONObject(capacity: originalJSON.count + 1_024)
-        object.member("assignedUserId", task.assignee?.kind == .user ? task.assignee?.id.lowercasedText : nil)
-        object.member("created", record.createdAt.rfc3339)
-        object.member("dueDateTime", task.dueAt?.rfc3339)
-        object.member("id", record.id.lowercasedText)
+        object.member("assignedUserId", uuid: task.assignee?.kind == .user ? task.assignee?.id : nil)
+        object.member("created", timestamp: record.createdAt)
+        object.member("dueDateTime", timestamp: task.dueAt)
+        object.member("id", uuid: record.id)
         object.member("isCompleted", task.completed)
         object.member("name", task.title)
         object.member("original", written: originalJSON)
         object.member("originalIds", json: originalIDs)
         object.member("personId", task.subjectID)
-        object.member("rolloutUpdated", updated)
+        object.member("rolloutUpdated", timestamp: record.updatedAt)
         object.member("type", task.type ?? "")
-        object.member("updated", updated)
+        object.member("updated", timestamp: record.updatedAt)
         return object.finish()
     }
 

@@ -172,12 +172,12 @@ package struct ThenaTask: Encodable, Hashable, Sendable, CompactJSONWriting {
         object.member("activityId", task.activityID?.lowercasedText ?? "")
         object.member("assigneeId", task.assignee?.id.lowercasedText ?? "")
         object.member("attachments", strings: task.attachments)
-        object.member("createdAt", record.createdAt.rfc3339)
+        object.member("createdAt", timestamp: record.createdAt)
         object.member("creator", creator)
         object.member("creatorEmail", creatorEmail)
         object.member("creatorId", record.creatorID?.lowercasedText ?? "")
         object.member("description", task.notes ?? "")
-        object.member("id", record.id.lowercasedText)
+        object.member("id", uuid: record.id)
         object.member("isActive", true)
         object.member("metadata", json: task.metadata)
         object.member("priority", priority.value)
@@ -190,7 +190,7 @@ package struct ThenaTask: Encodable, Hashable, Sendable, CompactJSONWriting {
         object.member("type", type.value)
         object.member("typeConfiguration", json: type.configuration)
         object.member("typeId", type.id)
-        object.member("updatedAt", record.updatedAt.rfc3339)
+        object.member("updatedAt", timestamp: record.updatedAt)
         return object.finish()
     }
 }
