@@ -78,6 +78,25 @@ import Testing
         #expect(!line.contains(Self.jwt))
         #expect(line.contains("request failed with Bearer ***"))
     }
+
+    /// The logger's metadata, set on any copy of it, goes with each line that copy writes, under
+    /// the line's own; the level is the logger's; a copy's metadata is not another's.
+    @Test func theLoggersMetadataGoesWithEachLine() {
+        let recorded = Recorded()
+        var logger = Logger(label: "t") { _ in RedactingLogHandler(recorded) }
+        logger.logLevel = .info
+        logger[metadataKey: "request"] = "r1"
+        logger[metadataKey: "shared"] = "logger"
+        var copy = logger
+        copy[metadataKey: "request"] = "r2"
+        copy[metadataKey: "token"] = "\(Self.key)"
+        logger.debug("not written")
+        logger.info("first", metadata: ["shared": "line"])
+        copy.info("second")
+        let lines = recorded.lines.withLock { $0 }
+        #expect(lines == ["first request=r1 shared=line", "second request=r2 shared=logger token=***"])
+        #expect(logger[metadataKey: "request"] == "r1")
+    }
 }
 
 /// A log handler that keeps what it is given.
