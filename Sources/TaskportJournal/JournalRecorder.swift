@@ -123,6 +123,31 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         else { return response }
         let responseBody = BodyCopy(limit: bodyLimit)
         let body = response.body
+        if let length = body.contentLength, length <= bodyLimit {
+            // An answer the journal keeps whole is gathered here and goes out as one buffer, as it
+            // came: wrapped to be copied as it is written, it went out in three writes (head, body,
+            // end) where one does, each a trip through the channel's writer.
+            let gathered = GatheredBody()
+            defer {
+                var complete = entry
+                complete.requestBody = requestBody.body
+                complete.responseBody = responseBody.body
+                complete.taskID = touch.taskID
+                buffer.add(complete)
+            }
+            try await body.write(GatheringWriter(gathered: gathered))
+            let (whole, trailers) = gathered.taken
+            responseBody.append(whole)
+            if let trailers {
+                response.body = ResponseBody(contentLength: whole.readableBytes) { writer in
+                    try await writer.write(whole)
+                    try await writer.finish(trailers)
+                }
+            } else {
+                response.body = whole.readableBytes == 0 ? ResponseBody() : ResponseBody(byteBuffer: whole)
+            }
+            return response
+        }
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             defer {
                 var complete = entry
@@ -231,6 +256,43 @@ struct CopyingWriter: ResponseBodyWriter {
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await wrapped.finish(trailingHeaders)
+    }
+}
+
+/// An answer's body as its writer gave it: the bytes, and the trailing headers it finished with.
+final class GatheredBody: Sendable {
+    private let state = Mutex<(bytes: ByteBuffer, trailers: HTTPFields?)>((ByteBuffer(), nil))
+
+    func append(_ buffer: ByteBuffer) {
+        state.withLock { state in
+            if state.bytes.readableBytes == 0 {
+                state.bytes = buffer
+            } else {
+                var buffer = buffer
+                state.bytes.writeBuffer(&buffer)
+            }
+        }
+    }
+
+    func finish(_ trailers: HTTPFields?) {
+        state.withLock { $0.trailers = trailers }
+    }
+
+    var taken: (bytes: ByteBuffer, trailers: HTTPFields?) {
+        state.withLock { $0 }
+    }
+}
+
+/// Gathers what an answer's body writes.
+struct GatheringWriter: ResponseBodyWriter {
+    let gathered: GatheredBody
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        gathered.append(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        gathered.finish(trailingHeaders)
     }
 }
 

@@ -161,6 +161,33 @@ struct JournalTests {
         }
     }
 
+    /// An answer the journal keeps whole reaches the client byte for byte, with its length, and the
+    /// journal keeps those same bytes; an answer with no body stays without one.
+    @Test func anAnswerKeptWholeReachesTheClientUnchanged() async throws {
+        let f = try await NexudusFixture.make()
+        let h = f.h
+        try await Self.withJournal(f) { client in
+            let native = NativeClient(client: client, key: h.key)
+            let created = try await native.create(#"{"title":"Kept whole"}"#)
+            let id = try #require(created["id"] as? String)
+            let patched = try await native.patch("/v1/tasks/\(id)", #"{"notes":"é \"quoted\" \u0001"}"#)
+            #expect(patched.status == .ok)
+            let answer = String(buffer: patched.body)
+            #expect(patched.headers[.contentLength] == String(patched.body.readableBytes))
+            #expect(answer.hasPrefix("{") && answer.hasSuffix("}") && answer.contains(#""notes":"é \"quoted\" \u0001""#))
+            let deleted = try await native.send(.delete, "/v1/tasks/\(id)")
+            #expect(deleted.status == .noContent && deleted.body.readableBytes == 0)
+
+            let entries = try await Self.journal(client, key: h.key, "?taskId=\(id)", atLeast: 3)
+            #expect(entries.compactMap { $0["method"] as? String } == ["DELETE", "PATCH", "POST"])
+            let kept = try #require(entries.dropFirst().first?["response"] as? [String: Any])
+            #expect(kept["body"] as? String == answer && kept["bodyLength"] as? Int == patched.body.readableBytes)
+            #expect(kept["bodyTruncated"] as? Bool == false)
+            let none = try #require(entries.first?["response"] as? [String: Any])
+            #expect(none["body"] as? String == "" && none["bodyLength"] as? Int == 0)
+        }
+    }
+
     /// Each body's length and whether it was cut are kept apart, in every combination.
     @Test func bodiesKeepTheirOwnLengthsAndCuts() async throws {
         let h = try await Harness.make()
