@@ -49,9 +49,16 @@ for (name, connections), data in rows.items():
         if connections == 64:
             row("native PATCH @ 64 vs /healthz", data["rate"], health, "/healthz", "", data)
 native = rows[("native-patch", 64)]
+# The vendors ran between two native runs at 64; they are held to the mean of the two (the store
+# grows through the runs, and the second native run is usually the slower).
+after = rows.get(("native-patch-after", 64))
+if after:
+    row("native PATCH @ 64 after the vendors' runs, 2xx/s", after["rate"], native["rate"], "native PATCH @ 64 before", "", after)
+reference = (native["rate"] + after["rate"]) / 2 if after else native["rate"]
+reference_label = "mean of native PATCH @ 64 before and after" if after else "native PATCH @ 64"
 for name, label in [("rollout-put", "Rollout PUT"), ("thena-put", "Thena PUT"), ("nexudus-put", "Nexudus PUT")]:
     if (name, 64) in rows:
-        row(f"{label} @ 64, 2xx/s", rows[(name, 64)]["rate"], native["rate"], "native PATCH @ 64", "3: ≥ 0.80", rows[(name, 64)])
+        row(f"{label} @ 64, 2xx/s", rows[(name, 64)]["rate"], reference, reference_label, "3: ≥ 0.80", rows[(name, 64)])
 small = rows[("native-patch", 64)]
 large = rows[("native-patch-at-scale", 64)]
 row(f"native PATCH @ 64 with {int(scale):,} tasks, 2xx/s", large["rate"], small["rate"], f"{int(tasks):,} tasks",
