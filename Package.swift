@@ -67,6 +67,7 @@ let package = Package(
             name: "TaskportSQLite",
             dependencies: [
                 "TaskportCore",
+                "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,6 +75,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // Process-wide SQLite settings that only C can make (`sqlite3_config` is variadic).
+        .target(
+            name: "CSQLiteSettings",
+            dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // The shared store: any number of Taskport servers over one PostgreSQL, through postgres-nio.
         .target(
@@ -246,7 +252,8 @@ let package = Package(
         .testTarget(
             name: "TaskStoreContractTests",
             dependencies: [
-                "TaskportCore", "TaskportSQLite", "TaskportPostgres", "TaskportTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "TaskportCore", "TaskportSQLite", "TaskportPostgres", "TaskportTestSupport", "CSQLiteSettings",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

@@ -30,6 +30,7 @@ public final class SQLiteStore: Sendable {
         path: String, durability: Durability = .full, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         directoryCache: DirectoryCache = DirectoryCache()
     ) throws {
+        _ = SQLiteProcessSettings.applied
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
