@@ -1,13 +1,14 @@
 import CSQLiteSettings
 import Foundation
+import GRDB
 import GRDBSQLite
 import Testing
 import TaskportCore
 
 @testable import TaskportSQLite
 
-/// SQLite's memory statistics are turned off before a store opens its first database, where SQLite
-/// still takes the setting.
+/// SQLite's memory statistics and its connections' own mutexes are turned off before a store opens
+/// its first database, where SQLite still takes the settings.
 @Suite("SQLite process settings")
 struct SQLiteProcessSettingsTests {
     @Test func memoryStatisticsAreOffWhenTheSettingWasTaken() async throws {
@@ -19,7 +20,11 @@ struct SQLiteProcessSettingsTests {
         #expect(try await store.tenant(named: "Settings")?.id == tenant.id)
         // The setting reaches SQLite: now that it has started, SQLite refuses it.
         #expect(taskport_sqlite_disable_memory_statistics() == SQLITE_MISUSE)
+        #expect(taskport_sqlite_use_multithread_mode() == SQLITE_MISUSE)
         // Counted only when the statistics are on; a database open and written allocates.
         #expect(SQLiteProcessSettings.applied == (sqlite3_memory_used() == 0))
+        // A connection has a mutex of its own only in serialized mode.
+        let mutexes = try await store.writer.read { db in sqlite3_db_mutex(db.sqliteConnection) != nil }
+        #expect(SQLiteProcessSettings.applied == !mutexes)
     }
 }
