@@ -128,13 +128,7 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
             // came: wrapped to be copied as it is written, it went out in three writes (head, body,
             // end) where one does, each a trip through the channel's writer.
             let gathered = GatheredBody()
-            defer {
-                var complete = entry
-                complete.requestBody = requestBody.body
-                complete.responseBody = responseBody.body
-                complete.taskID = touch.taskID
-                buffer.add(complete)
-            }
+            defer { buffer.add(Self.complete(entry, requestBody, responseBody, touch)) }
             try await body.write(GatheringWriter(gathered: gathered))
             let (whole, trailers) = gathered.taken
             responseBody.append(whole)
@@ -149,13 +143,7 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
             return response
         }
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            defer {
-                var complete = entry
-                complete.requestBody = requestBody.body
-                complete.responseBody = responseBody.body
-                complete.taskID = touch.taskID
-                buffer.add(complete)
-            }
+            defer { buffer.add(Self.complete(entry, requestBody, responseBody, touch)) }
             try await body.write(CopyingWriter(wrapped: writer, copy: responseBody))
         }
         return response
@@ -163,6 +151,15 @@ public struct JournalResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
 }
 
 extension JournalResponder {
+    /// The entry with both bodies as they were copied, and the task the request touched.
+    static func complete(_ entry: JournalEntry, _ requestBody: BodyCopy, _ responseBody: BodyCopy, _ touch: TaskTouch) -> JournalEntry {
+        var complete = entry
+        complete.requestBody = requestBody.body
+        complete.responseBody = responseBody.body
+        complete.taskID = touch.taskID
+        return complete
+    }
+
     /// Arranges for the request's body to be copied as it is read. A body whose length is
     /// declared and fits the journal's limit is read here, once, into a buffer the handlers read
     /// in turn (a stream wrapped to copy what passes costs every read of it); a request with
