@@ -13,6 +13,8 @@ public struct StoreHealth: Sendable {
     public var oldestPending: Timestamp?
     /// The size of SQLite's write-ahead log; nil for PostgreSQL.
     public var logBytes: Int64?
+    /// How SQLite runs in this process (its version, memory statistics, connection mutexes); nil for PostgreSQL.
+    public var engine: String?
 
     public init(schema: String, tenants: [(name: String, tasks: Int)], outbox: [OutboxState: Int], oldestPending: Timestamp?, logBytes: Int64?) {
         self.schema = schema
@@ -32,6 +34,8 @@ public struct StoreGauges: Sendable {
     public var oldestPending: Timestamp?
     /// The size of SQLite's write-ahead log; nil for PostgreSQL.
     public var logBytes: Int64?
+    /// How SQLite runs in this process (its version, memory statistics, connection mutexes); nil for PostgreSQL.
+    public var engine: String?
 
     public init(unsent: [OutboxMessage.Channel: [OutboxState: Int]], oldestPending: Timestamp?, logBytes: Int64?) {
         self.unsent = unsent

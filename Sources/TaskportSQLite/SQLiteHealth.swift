@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TaskportCore
 
 extension SQLiteStore: StoreDiagnostics {
@@ -18,7 +19,13 @@ extension SQLiteStore: StoreDiagnostics {
                 if let state = OutboxState(rawValue: row[0]) { outbox[state] = row[1] }
             }
             let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM outbox_messages WHERE state = 'pending'")
-            return StoreHealth(schema: schema, tenants: tenants, outbox: outbox, oldestPending: oldest.map(Timestamp.init(microseconds:)), logBytes: nil)
+            var health = StoreHealth(schema: schema, tenants: tenants, outbox: outbox, oldestPending: oldest.map(Timestamp.init(microseconds:)), logBytes: nil)
+            // Counted only with memory statistics on (a database is open, so something is allocated);
+            // a connection has a mutex of its own only in serialized mode (`SQLiteProcessSettings`).
+            let statistics = sqlite3_memory_used() == 0 ? "memory statistics off" : "memory statistics on"
+            let mutexes = sqlite3_db_mutex(db.sqliteConnection) == nil ? "no connection mutex" : "a mutex per connection"
+            health.engine = "\(String(cString: sqlite3_libversion())), \(statistics), \(mutexes)"
+            return health
         }
         health.logBytes = logBytes()
         return health

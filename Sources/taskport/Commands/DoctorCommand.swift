@@ -29,6 +29,7 @@ struct Doctor: AsyncParsableCommand {
         }
         print(backlog)
         if let bytes = health.logBytes { print("log:     write-ahead log \(bytes / 1024) KiB") }
+        if let engine = health.engine { print("sqlite:  \(engine)") }
         let settings = try notifications.settings()
         guard let smtp = settings.smtp else {
             print("smtp:    not configured (--smtp-host); email waits in the outbox")
