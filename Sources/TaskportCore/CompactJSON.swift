@@ -117,12 +117,11 @@ public struct CompactJSONObject: ~Copyable {
         }
     }
 
-    /// `timestamp` as `Timestamp.formatted(fractionDigits:)` shows it (`compact`: as
-    /// `rfc3339Compact` does), or `null` when there is none.
-    public mutating func member(_ name: StaticString, timestamp: Timestamp?, fractionDigits: Int = 6, compact: Bool = false) {
+    /// `timestamp` as `rfc3339` shows it (`compact`: as `rfc3339Compact` does), or `null` when there is none.
+    public mutating func member(_ name: StaticString, timestamp: Timestamp?, compact: Bool = false) {
         key(name)
         guard let timestamp else { return JSONText.appendNull(to: &bytes) }
-        let digits = compact ? timestamp.compactFractionDigits : fractionDigits
+        let digits = compact ? timestamp.compactFractionDigits : 6
         bytes.append(atMost: Timestamp.longestText + 2) { text in
             text[0] = UInt8(ascii: "\"")
             let length = timestamp.write(fractionDigits: digits, offsetSeconds: 0, to: text + 1)

@@ -50,13 +50,6 @@ public struct TaskView: Sendable {
     }
 
     /// A view that names the task by its UUID and shows it as `render`'s result.
-    public static func encoding<Shape: Encodable & Hashable & Sendable>(
-        surface: String, render: @escaping @Sendable (TaskRecord) async throws -> Shape
-    ) -> TaskView {
-        TaskView(surface: surface, id: { .string($0.id.lowercasedText) }, record: { task in TaskRendering(try await render(task)) })
-    }
-
-    /// A view that names the task by its UUID and shows it as `render`'s result, which writes its own JSON.
     public static func encoding<Shape: Encodable & Hashable & Sendable & CompactJSONWriting>(
         surface: String, render: @escaping @Sendable (TaskRecord) async throws -> Shape
     ) -> TaskView {
@@ -69,43 +62,23 @@ public struct TaskView: Sendable {
 /// through a `JSONValue` tree first: a tree of four renderings cost Rollout about 200,000
 /// instructions an answer.
 public struct TaskRendering: Encodable, Hashable, Sendable {
-    /// The shape, and whether it writes its own JSON: known where the rendering is made, since
-    /// asking a value at run time whether it conforms (`as? any CompactJSONWriting`) cost about
-    /// 2,000 instructions a rendering.
-    private enum Shape: Sendable {
-        case writing(any Encodable & Hashable & Sendable & CompactJSONWriting)
-        case encoding(any Encodable & Hashable & Sendable)
-    }
-
-    private let stored: Shape
-
-    public init(_ shape: some Encodable & Hashable & Sendable) {
-        stored = .encoding(shape)
-    }
+    /// Every surface's shape writes its own JSON, and its type says so: asking a value at run time
+    /// whether it does (`as? any CompactJSONWriting`) cost about 2,000 instructions a rendering.
+    private let shape: any Encodable & Hashable & Sendable & CompactJSONWriting
 
     public init(_ shape: some Encodable & Hashable & Sendable & CompactJSONWriting) {
-        stored = .writing(shape)
-    }
-
-    private var shape: any Encodable & Hashable & Sendable {
-        switch stored {
-        case .writing(let shape): shape
-        case .encoding(let shape): shape
-        }
+        self.shape = shape
     }
 
     public func encode(to encoder: any Encoder) throws {
         try shape.encode(to: encoder)
     }
 
-    /// The rendering's compact JSON text, as `JSONEncoder` with the surfaces' options writes it: by
-    /// the shape itself when it can (`CompactJSONWriting`), else through `JSONValue`; nil when only
-    /// the encoder can write it (which then also meets any error encoding it).
+    /// The rendering's compact JSON text, as `JSONEncoder` with the surfaces' options writes it,
+    /// written by the shape itself; nil when only the encoder can write it (which then also meets
+    /// any error encoding it).
     public func compactJSON() -> [UInt8]? {
-        switch stored {
-        case .writing(let shape): shape.compactJSON()
-        case .encoding(let shape): (try? JSONValue.encoding(shape))?.compactBytes
-        }
+        shape.compactJSON()
     }
 
     /// The rendering as a JSON value, as `JSONEncoder` would write it.

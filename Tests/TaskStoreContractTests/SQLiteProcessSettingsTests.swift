@@ -1,6 +1,5 @@
 import CSQLiteSettings
 import Foundation
-import GRDB
 import GRDBSQLite
 import Testing
 import TaskportCore
@@ -14,10 +13,8 @@ import TaskportCore
 @Suite("SQLite process settings")
 struct SQLiteProcessSettingsTests {
     @Test func theSettingsAreRefusedOnceSQLiteHasStarted() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().lowercasedText)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        // Any database open means SQLite has started.
+        let store = try SQLiteStore.inMemory()
         let tenant = try await store.createTenant(named: "Settings")
         #expect(try await store.tenant(named: "Settings")?.id == tenant.id)
         #expect(taskport_sqlite_disable_memory_statistics() == SQLITE_MISUSE)
